@@ -1,0 +1,149 @@
+"""Pure HTTP helpers: URLs, headers, and turning an answer into data or a typed error."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import attrs
+
+from ._version import __version__
+from .errors import (
+    APIStatusError,
+    InvalidResponseError,
+    RateLimitError,
+    TakeOneValueError,
+    status_error_class,
+)
+
+USER_AGENT = f"takeone-async/{__version__}"
+REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "x-amz-cf-id", "cf-ray")
+_MAX_SUMMARY = 300
+
+
+@attrs.frozen
+class RequestSpec:
+    """What to send: ``route`` names the call in messages (``POST /api/v1/projects/{id}/publish``)."""
+
+    method: str
+    route: str
+    url: str
+    json: Any = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.route}"
+
+
+def check_id(value: object, name: str) -> str:
+    """Reject an empty or non-string id before any request is made."""
+    if not isinstance(value, str):
+        raise TakeOneValueError(f"{name} must be a string id, got {type(value).__name__}")
+    if not value.strip():
+        raise TakeOneValueError(f"{name} must be a non-empty id")
+    if "/" in value or "?" in value or "#" in value:
+        raise TakeOneValueError(f"{name} must not contain '/', '?' or '#': {value[:40]!r}")
+    return value
+
+
+def check_text(value: object, name: str) -> str:
+    """Reject an empty or non-string required text field before any request is made."""
+    if not isinstance(value, str) or not value.strip():
+        raise TakeOneValueError(f"{name} must be a non-empty string, got {value!r:.40}")
+    return value
+
+
+def build_url(base_url: str, path: str, params: Mapping[str, Any] | None = None) -> str:
+    """Join the base URL, an API path and the query parameters that are not None."""
+    url = base_url.rstrip("/") + path
+    query = {k: v for k, v in (params or {}).items() if v is not None}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in: what credentials are bound to."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def basic_auth(client_id: str, client_secret: str) -> str:
+    """The ``Authorization`` header value for HTTP Basic."""
+    token = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
+    return f"Basic {token}"
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The first request-id-like header the server sent, for support tickets."""
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _summary(text: str, data: Any) -> str:
+    if isinstance(data, dict):
+        for key in ("detail", "message", "error", "non_field_errors"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if isinstance(value, list) and value:
+                return "; ".join(str(v) for v in value)
+        parts = []
+        for key, value in data.items():
+            if isinstance(value, list):
+                value = " ".join(str(v) for v in value)
+            parts.append(f"{key}: {value}")
+        if parts:
+            return "; ".join(parts)[:_MAX_SUMMARY]
+    text = " ".join(text.split())
+    return text[:_MAX_SUMMARY] or "(empty body)"
+
+
+def parse_json(spec: RequestSpec, status: int, body: bytes) -> Any:
+    """Decode a 2xx JSON body; an empty body is ``None``."""
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        snippet = body[:80].decode("utf-8", "replace")
+        raise InvalidResponseError(
+            f"{spec.name} -> {status}: the body is not valid JSON ({exc}); it starts {snippet!r}",
+            method=spec.method,
+            url=spec.url,
+        ) from None
+
+
+def status_error(
+    spec: RequestSpec,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    retry_after: float | None = None,
+) -> APIStatusError:
+    """The typed error for a non-2xx answer, its message naming the call and what the body said."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data: Any = json.loads(text) if text.strip() else None
+    except ValueError:
+        data = None
+    message = f"{spec.name} -> {status}: {_summary(text, data)}"
+    cls = status_error_class(status)
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "method": spec.method,
+        "url": spec.url,
+        "body": text,
+        "json": data,
+        "request_id": request_id(headers),
+        "headers": headers,
+    }
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    return cls(message, **kwargs)

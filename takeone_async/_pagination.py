@@ -1,0 +1,132 @@
+"""Lazy pagination over Django-REST-style pages: one page in memory, whatever the total."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._converter import StructureError, structure_page
+from ._http import RequestSpec
+from .errors import InvalidResponseError, PaginationError, TakeOneValueError
+from .models.page import Page
+
+if TYPE_CHECKING:
+    from ._client import CallOptions, TakeOneClient
+
+__all__ = ["ListCall"]
+
+T = TypeVar("T")
+
+
+class ListCall(Generic[T]):
+    """The result of a ``list(...)`` call: iterate it for items, or ask for pages.
+
+    Nothing is fetched until it is iterated or awaited through one of its methods; every
+    iteration starts again from the first page.
+    """
+
+    def __init__(
+        self,
+        client: TakeOneClient,
+        spec: RequestSpec,
+        item_type: type[T],
+        options: CallOptions,
+    ) -> None:
+        self._client = client
+        self._spec = spec
+        self._item_type = item_type
+        self._options = options
+
+    def __repr__(self) -> str:
+        return f"<ListCall {self._spec.name} of {self._item_type.__name__}>"
+
+    async def _fetch(self, spec: RequestSpec) -> Page[T]:
+        data = await self._client.request(spec, **self._options)
+        try:
+            results, count, next_url, previous = structure_page(data, self._item_type)
+        except StructureError as exc:
+            raise InvalidResponseError(
+                f"{spec.name}: the response is not the documented shape: {exc}",
+                method=spec.method,
+                url=spec.url,
+                path=exc.where,
+            ) from None
+        return Page(results=results, count=count, next=next_url, previous=previous)
+
+    async def first_page(self) -> Page[T]:
+        """The first page: ``count``, ``next``, ``previous`` and ``results``."""
+        return await self._fetch(self._spec)
+
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Every page in turn, following ``next`` links safely."""
+        return _PageIterator(self)
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _ItemIterator(_PageIterator(self))
+
+    async def to_list(self, limit: int | None = None) -> list[T]:
+        """Collect the items (at most ``limit``), fetching no page beyond what is needed."""
+        if limit is not None and limit < 0:
+            raise TakeOneValueError(f"{self._spec.name}: to_list limit must be >= 0")
+        out: list[T] = []
+        if limit == 0:
+            return out
+        async for page in self.pages():
+            for item in page.results:
+                out.append(item)
+                if limit is not None and len(out) >= limit:
+                    return out
+        return out
+
+
+class _PageIterator(Generic[T]):
+    def __init__(self, call: ListCall[T]) -> None:
+        self._call = call
+        self._next: RequestSpec | None = call._spec
+        self._seen = {call._spec.url}
+
+    def __aiter__(self) -> _PageIterator[T]:
+        return self
+
+    async def __anext__(self) -> Page[T]:
+        spec = self._next
+        if spec is None:
+            raise StopAsyncIteration
+        page = await self._call._fetch(spec)
+        self._next = self._follow(page.next)
+        return page
+
+    def _follow(self, next_url: str | None) -> RequestSpec | None:
+        if not next_url:
+            return None
+        first = self._call._spec
+        if not self._call._client.check_same_origin(next_url):
+            raise PaginationError(
+                f"{first.name}: the next page link {next_url!r} leaves the base URL's origin "
+                f"({self._call._client.base_url}); refusing to send credentials there"
+            )
+        if next_url in self._seen:
+            raise PaginationError(
+                f"{first.name}: the next page link {next_url!r} repeats a page already read; "
+                "stopping instead of looping forever"
+            )
+        self._seen.add(next_url)
+        return RequestSpec("GET", first.route, next_url)
+
+
+class _ItemIterator(Generic[T]):
+    def __init__(self, pages: _PageIterator[T]) -> None:
+        self._pages = pages
+        self._items: tuple[T, ...] = ()
+        self._index = 0
+
+    def __aiter__(self) -> _ItemIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while self._index >= len(self._items):
+            page: Page[Any] = await self._pages.__anext__()
+            self._items, self._index = page.results, 0
+        item = self._items[self._index]
+        self._index += 1
+        return item

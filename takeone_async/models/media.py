@@ -1,0 +1,87 @@
+"""Video streams, publishing info and preview info: the media classes shared by several resources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+import attrs
+
+__all__ = [
+    "PreviewFormat",
+    "PreviewImages",
+    "PreviewInfo",
+    "PublishedImages",
+    "PublishedVideo",
+    "PublishingFormat",
+    "PublishingInfo",
+    "VideoFormat",
+    "VideoStream",
+]
+
+
+class VideoFormat(StrEnum):
+    """A video's aspect: the keys of publishing and preview info."""
+
+    LANDSCAPE = "landscape"
+    PORTRAIT = "portrait"
+    SQUARE = "square"
+
+
+@attrs.frozen
+class PreviewImages:
+    """Still images of a video at several resolutions."""
+
+    original: str | None = None
+    high_res: str | None = None
+    medium_res: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+PublishedImages: TypeAlias = PreviewImages
+
+
+@attrs.frozen
+class VideoStream:
+    """The deprecated single-stream shape (``published_video_stream``, ``video_stream``)."""
+
+    src: str | None = None
+    type: str | None = None
+    video_format: VideoFormat | str | None = None
+    preview_images: PreviewImages | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class PublishedVideo:
+    """A published stream: ``src`` is the HLS manifest URL."""
+
+    src: str | None = None
+    type: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class PublishingFormat:
+    """One format of a published video: ``.video.src`` streams it, ``.images`` show it."""
+
+    video: PublishedVideo | None = None
+    images: PreviewImages | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class PreviewFormat:
+    """One format of the low-resolution preview shown before publishing."""
+
+    video_url: str | None = None
+    image_url: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+PublishingInfo: TypeAlias = Mapping[str, PublishingFormat]
+"""Format name (``"landscape"``, ``"portrait"``, ``"square"``, or a new one) to its streams."""
+
+PreviewInfo: TypeAlias = Mapping[str, PreviewFormat]
+"""Format name to its preview."""

@@ -1,0 +1,49 @@
+"""Script generation templates and script generations: AI-written scripts for a recording."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import attrs
+
+__all__ = ["ScriptGeneration", "ScriptGenerationState", "ScriptGenerationTemplate"]
+
+
+class ScriptGenerationState(StrEnum):
+    """Progress of a script generation (documented values; others may appear)."""
+
+    INITIALIZED = "initialized"
+    COMPLETED = "completed"
+    ERROR = "error"
+
+
+@attrs.frozen
+class ScriptGenerationTemplate:
+    """A prompt whose parameters are described by a JSON Schema (kept as raw JSON)."""
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+    video_container_template: str | None = None
+    prompt_parameters_schema: Any = None
+    active: bool | None = None
+    created_date_time: datetime | None = None
+    modified_date_time: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class ScriptGeneration:
+    """One run of a script generation template; ``script`` is empty until completed."""
+
+    id: str
+    state: ScriptGenerationState | str | None = None
+    template: str | None = None
+    prompt_parameters: Any = None
+    script: str | None = None
+    created_date_time: datetime | None = None
+    modified_date_time: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)

@@ -1,0 +1,142 @@
+"""``client.app_users``: create, read, update, list, authorize and invite app users."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Unpack
+
+from .._pagination import ListCall
+from ..errors import APIConnectionError, RateLimitError, ServerError, TakeOneValueError
+from ..models.app_users import AppUser, AuthCode
+from ._base import API, UNSET, Resource, body, check_id
+
+if TYPE_CHECKING:
+    from .._client import CallOptions
+
+logger = logging.getLogger("takeone_async")
+_RETRYABLE_CREATE_FAILURES = (ServerError, APIConnectionError, RateLimitError)
+
+
+class AppUsers(Resource):
+    """The platform's members as TakeOne knows them."""
+
+    async def create(
+        self,
+        *,
+        external_id: str | None = UNSET,
+        given_name: str | None = UNSET,
+        family_name: str | None = UNSET,
+        email_address: str | None = UNSET,
+        **options: Unpack[CallOptions],
+    ) -> AppUser:
+        """``POST /api/v1/app_users``: only the fields given are sent."""
+        data = body(
+            external_id=external_id,
+            given_name=given_name,
+            family_name=family_name,
+            email_address=email_address,
+        )
+        return await self._call("POST", f"{API}/app_users", AppUser, options, json=data)
+
+    async def get(self, user_id: str, **options: Unpack[CallOptions]) -> AppUser:
+        """``GET /api/v1/app_users/{id}``."""
+        return await self._call(
+            "GET", f"{API}/app_users/{{id}}", AppUser, options, ids={"id": user_id}
+        )
+
+    async def update(
+        self,
+        user_id: str,
+        *,
+        external_id: str | None = UNSET,
+        given_name: str | None = UNSET,
+        family_name: str | None = UNSET,
+        display_name: str | None = UNSET,
+        email_address: str | None = UNSET,
+        **options: Unpack[CallOptions],
+    ) -> AppUser:
+        """``PUT /api/v1/app_users/{id}``: only the fields given are sent (None clears one)."""
+        data = body(
+            external_id=external_id,
+            given_name=given_name,
+            family_name=family_name,
+            display_name=display_name,
+            email_address=email_address,
+        )
+        if not data:
+            raise TakeOneValueError("app_users.update: give at least one field to change")
+        return await self._call(
+            "PUT", f"{API}/app_users/{{id}}", AppUser, options, ids={"id": user_id}, json=data
+        )
+
+    def list(
+        self, *, external_id: str | None = None, **options: Unpack[CallOptions]
+    ) -> ListCall[AppUser]:
+        """``GET /api/v1/app_users``, optionally filtered by ``external_id``."""
+        return self._list(f"{API}/app_users", AppUser, options, params={"external_id": external_id})
+
+    async def authorize(self, user_id: str, **options: Unpack[CallOptions]) -> str:
+        """``POST /api/v1/app_users/authorize``: an auth code to open the app as this user."""
+        data = {"user": check_id(user_id, "user_id")}
+        result = await self._call(
+            "POST", f"{API}/app_users/authorize", AuthCode, options, json=data
+        )
+        return result.code
+
+    async def send_invitation_email(self, user_id: str, **options: Unpack[CallOptions]) -> None:
+        """``POST /api/v1/app_users/email``: queue the invitation email."""
+        data = {"user": check_id(user_id, "user_id")}
+        await self._call_raw("POST", f"{API}/app_users/email", options, json=data)
+
+    async def find_by_external_id(
+        self, external_id: str, **options: Unpack[CallOptions]
+    ) -> AppUser | None:
+        """The oldest user whose ``external_id`` matches exactly, or None."""
+        check_id(external_id, "external_id")
+        matches = [
+            user
+            async for user in self.list(external_id=external_id, **options)
+            if user.external_id == external_id
+        ]
+        if not matches:
+            return None
+        return min(matches, key=lambda u: (u.created_date_time is None, u.created_date_time, u.id))
+
+    async def get_or_create(
+        self, *, external_id: str, attempts: int | None = None, **fields: Any
+    ) -> AppUser:
+        """The user with this ``external_id``, created with ``fields`` only if none exists.
+
+        Idempotent as a whole, so it retries as a whole: after a create that failed in a way
+        that may have stored the user anyway (5xx, timeout, dropped connection, 429), it looks
+        the user up again before creating again. ``attempts`` defaults to max_retries + 1.
+        """
+        check_id(external_id, "external_id")
+        unknown = set(fields) - {"given_name", "family_name", "email_address"}
+        if unknown:
+            raise TakeOneValueError(
+                f"app_users.get_or_create: unknown field(s) {', '.join(sorted(unknown))}"
+            )
+        policy = self._client.retry_policy
+        total = policy.max_retries + 1 if attempts is None else attempts
+        if total < 1:
+            raise TakeOneValueError("app_users.get_or_create: attempts must be >= 1")
+        for attempt in range(1, total + 1):
+            existing = await self.find_by_external_id(external_id)
+            if existing is not None:
+                return existing
+            try:
+                return await self.create(external_id=external_id, max_retries=0, **fields)
+            except _RETRYABLE_CREATE_FAILURES as exc:
+                if attempt >= total:
+                    raise
+                retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
+                delay = policy.delay(attempt, retry_after)
+                logger.info(
+                    "app_users.get_or_create: create failed (%s); looking up again in %.2fs",
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover

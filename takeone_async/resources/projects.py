@@ -1,0 +1,56 @@
+"""``client.projects``: create, list, publish and unpublish recordings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Unpack
+
+from .._pagination import ListCall
+from ..models.projects import Project
+from ._base import API, Resource, check_id
+
+if TYPE_CHECKING:
+    from .._client import CallOptions
+
+
+class Projects(Resource):
+    """Recordings: one per video container and user."""
+
+    async def create(
+        self,
+        *,
+        user: str,
+        video_container: str,
+        organization_display_name: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> Project:
+        """``POST /api/v1/projects``."""
+        data = {
+            "user": check_id(user, "user"),
+            "video_container": check_id(video_container, "video_container"),
+        }
+        if organization_display_name is not None:
+            data["organization_display_name"] = organization_display_name
+        return await self._call("POST", f"{API}/projects", Project, options, json=data)
+
+    def list(
+        self,
+        *,
+        user_id: str | None = None,
+        video_container: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> ListCall[Project]:
+        """``GET /api/v1/projects``, optionally filtered by user and video container."""
+        params = {"user_id": user_id, "video_container": video_container}
+        return self._list(f"{API}/projects", Project, options, params=params)
+
+    async def publish(self, project_id: str, **options: Unpack[CallOptions]) -> Project:
+        """``POST /api/v1/projects/{id}/publish``: starts publishing (``publishing_status`` publishing)."""
+        return await self._call(
+            "POST", f"{API}/projects/{{id}}/publish", Project, options, ids={"id": project_id}
+        )
+
+    async def unpublish(self, project_id: str, **options: Unpack[CallOptions]) -> Project:
+        """``POST /api/v1/projects/{id}/unpublish``: starts unpublishing."""
+        return await self._call(
+            "POST", f"{API}/projects/{{id}}/unpublish", Project, options, ids={"id": project_id}
+        )

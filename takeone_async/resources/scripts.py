@@ -1,0 +1,111 @@
+"""``client.script_generation_templates`` and ``client.script_generations``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
+
+from .._pagination import ListCall
+from ..errors import TakeOneValueError, WaitTimeoutError
+from ..models.scripts import ScriptGeneration, ScriptGenerationState, ScriptGenerationTemplate
+from ._base import API, Resource, check_id
+
+if TYPE_CHECKING:
+    from .._client import CallOptions
+
+_TEMPLATES = f"{API}/video_container_templates/{{template_id}}/script_generation_templates"
+_GENERATIONS = f"{API}/video_containers/{{container_id}}/script_generations"
+_FINAL_STATES = frozenset({ScriptGenerationState.COMPLETED, ScriptGenerationState.ERROR})
+
+
+class ScriptGenerationTemplates(Resource):
+    """Prompts available for a video container template."""
+
+    def list(
+        self, video_container_template_id: str, **options: Unpack[CallOptions]
+    ) -> ListCall[ScriptGenerationTemplate]:
+        """``GET .../video_container_templates/{template_id}/script_generation_templates``."""
+        ids = {"template_id": video_container_template_id}
+        return self._list(_TEMPLATES, ScriptGenerationTemplate, options, ids=ids)
+
+    async def get(
+        self, video_container_template_id: str, template_id: str, **options: Unpack[CallOptions]
+    ) -> ScriptGenerationTemplate:
+        """``GET .../script_generation_templates/{id}``."""
+        ids = {"template_id": video_container_template_id, "id": template_id}
+        return await self._call(
+            "GET", _TEMPLATES + "/{id}", ScriptGenerationTemplate, options, ids=ids
+        )
+
+
+class ScriptGenerations(Resource):
+    """AI-written scripts for a video container."""
+
+    async def create(
+        self,
+        video_container_id: str,
+        *,
+        template: str,
+        parameters: Mapping[str, Any],
+        **options: Unpack[CallOptions],
+    ) -> ScriptGeneration:
+        """``POST .../video_containers/{container_id}/script_generations``."""
+        if not isinstance(parameters, Mapping):
+            raise TakeOneValueError(
+                f"script_generations.create: parameters must be a mapping, got {type(parameters).__name__}"
+            )
+        data = {"template": check_id(template, "template"), "parameters": dict(parameters)}
+        ids = {"container_id": video_container_id}
+        return await self._call("POST", _GENERATIONS, ScriptGeneration, options, ids=ids, json=data)
+
+    async def get(
+        self, video_container_id: str, generation_id: str, **options: Unpack[CallOptions]
+    ) -> ScriptGeneration:
+        """``GET .../script_generations/{id}``."""
+        ids = {"container_id": video_container_id, "id": generation_id}
+        return await self._call("GET", _GENERATIONS + "/{id}", ScriptGeneration, options, ids=ids)
+
+    def list(
+        self, video_container_id: str, **options: Unpack[CallOptions]
+    ) -> ListCall[ScriptGeneration]:
+        """``GET .../video_containers/{container_id}/script_generations``."""
+        return self._list(
+            _GENERATIONS, ScriptGeneration, options, ids={"container_id": video_container_id}
+        )
+
+    async def wait(
+        self,
+        video_container_id: str,
+        generation_id: str,
+        *,
+        timeout: float = 120.0,  # noqa: ASYNC109 - part of the documented signature
+        poll_interval: float = 1.0,
+        max_interval: float = 10.0,
+    ) -> ScriptGeneration:
+        """Poll with back-off until the generation is ``completed`` or ``error``; return it.
+
+        Raises :class:`WaitTimeoutError` when ``timeout`` seconds pass first.
+        """
+        if timeout <= 0 or poll_interval <= 0:
+            raise TakeOneValueError(
+                "script_generations.wait: timeout and poll_interval must be > 0"
+            )
+        stop_at = time.monotonic() + timeout
+        interval = poll_interval
+        while True:
+            remaining = stop_at - time.monotonic()
+            generation = await self.get(
+                video_container_id, generation_id, deadline=max(remaining, 0.001)
+            )
+            if generation.state in _FINAL_STATES:
+                return generation
+            remaining = stop_at - time.monotonic()
+            if remaining <= 0:
+                raise WaitTimeoutError(
+                    f"script_generations.wait: generation {generation_id} still "
+                    f"{generation.state!s} after {timeout}s"
+                )
+            await asyncio.sleep(min(interval, remaining))
+            interval = min(interval * 2, max_interval)
