@@ -1,0 +1,1 @@
+"""pytest plugin for testing code that uses takeone-async (fixtures land with the sandbox)."""
