@@ -84,8 +84,8 @@ class TakeOneClient:
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
             if not isinstance(value, str) or not value:
                 raise TakeOneValueError(f"TakeOneClient: {name} must be a non-empty string")
-        scheme, host, _ = _http.origin(base_url)
-        if scheme not in ("http", "https") or not host:
+        base_origin = _http.origin(base_url)
+        if base_origin is None or base_origin[0] not in ("http", "https") or not base_origin[1]:
             raise TakeOneValueError(
                 f"TakeOneClient: base_url must be an http(s) URL, got {base_url!r}"
             )

@@ -63,11 +63,18 @@ def build_url(base_url: str, path: str, params: Mapping[str, Any] | None = None)
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the default port filled in: what credentials are bound to."""
-    parts = urlsplit(url)
+def origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) with the default port filled in: what credentials are bound to.
+
+    None for a URL that cannot be parsed (a port out of range): it matches no origin.
+    """
+    try:
+        parts = urlsplit(url)
+        explicit_port = parts.port
+    except ValueError:
+        return None
     scheme = parts.scheme.lower()
-    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    port = explicit_port or {"http": 80, "https": 443}.get(scheme)
     return scheme, (parts.hostname or "").lower(), port
 
 

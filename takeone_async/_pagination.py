@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urljoin
 
 from ._converter import StructureError, structure_page
 from ._http import RequestSpec
@@ -80,34 +81,41 @@ class ListCall(Generic[T]):
 
 
 class _PageIterator(Generic[T]):
+    """Fetches pages in turn; a ``next`` link is checked only when its page is wanted, so the
+    items of a page always come out before an error about the link that follows it."""
+
     def __init__(self, call: ListCall[T]) -> None:
         self._call = call
-        self._next: RequestSpec | None = call._spec
+        self._pending: RequestSpec | None = call._spec
+        self._next_url: str | None = None
+        self._current = call._spec.url
         self._seen = {call._spec.url}
 
     def __aiter__(self) -> _PageIterator[T]:
         return self
 
     async def __anext__(self) -> Page[T]:
-        spec = self._next
+        spec, self._pending = self._pending, None
         if spec is None:
-            raise StopAsyncIteration
+            if not self._next_url:
+                raise StopAsyncIteration
+            spec = self._follow(self._next_url)
         page = await self._call._fetch(spec)
-        self._next = self._follow(page.next)
+        self._next_url = page.next
+        self._current = spec.url
         return page
 
-    def _follow(self, next_url: str | None) -> RequestSpec | None:
-        if not next_url:
-            return None
+    def _follow(self, link: str) -> RequestSpec:
         first = self._call._spec
+        next_url = urljoin(self._current, link)
         if not self._call._client.check_same_origin(next_url):
             raise PaginationError(
-                f"{first.name}: the next page link {next_url!r} leaves the base URL's origin "
+                f"{first.name}: the next page link {link!r} leaves the base URL's origin "
                 f"({self._call._client.base_url}); refusing to send credentials there"
             )
         if next_url in self._seen:
             raise PaginationError(
-                f"{first.name}: the next page link {next_url!r} repeats a page already read; "
+                f"{first.name}: the next page link {link!r} repeats a page already read; "
                 "stopping instead of looping forever"
             )
         self._seen.add(next_url)
