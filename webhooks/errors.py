@@ -1,0 +1,51 @@
+"""Every error the ``webhooks`` package raises, rooted in :class:`WebhookError`.
+
+::
+
+    WebhookError
+    ├── WebhookPayloadError (also ValueError)   the body is not a valid event; answer 400
+    ├── WebhookConfigError (also ValueError)    a route, authenticator or filter set up wrongly
+    └── HandlerError                            handlers raised while dispatching; answer 500
+
+Messages name the offending field or argument and never hold a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .events import WebhookEvent
+
+__all__ = ["HandlerError", "WebhookConfigError", "WebhookError", "WebhookPayloadError"]
+
+
+class WebhookError(Exception):
+    """Base class of every error raised by ``webhooks``."""
+
+
+class WebhookPayloadError(WebhookError, ValueError):
+    """A delivery body that is not a valid TakeOne event; ``field`` locates the problem."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+
+
+class WebhookConfigError(WebhookError, ValueError):
+    """A route, authenticator or filter configured wrongly (raised at set-up, never per request)."""
+
+
+class HandlerError(WebhookError):
+    """One or more handlers raised for ``event``; ``errors`` holds their exceptions in order."""
+
+    status = 500
+
+    def __init__(self, event: WebhookEvent, errors: Sequence[Exception]) -> None:
+        self.event = event
+        self.errors = tuple(errors)
+        names = ", ".join(type(e).__name__ for e in self.errors)
+        super().__init__(f"{len(self.errors)} handler(s) failed for {event.type!r} event: {names}")
