@@ -89,10 +89,24 @@ class TakeOneClient:
             raise TakeOneValueError(
                 f"TakeOneClient: base_url must be an http(s) URL, got {base_url!r}"
             )
-        if max_retries < 0:
-            raise TakeOneValueError("TakeOneClient: max_retries must be >= 0")
-        if max_connections < 1:
-            raise TakeOneValueError("TakeOneClient: max_connections must be >= 1")
+        _http.check_options(
+            "TakeOneClient",
+            {
+                "timeout": timeout,
+                "connect_timeout": connect_timeout,
+                "deadline": deadline,
+                "max_retries": max_retries,
+            },
+        )
+        for setting, amount in (
+            ("backoff_base", backoff_base),
+            ("backoff_cap", backoff_cap),
+            ("retry_after_cap", retry_after_cap),
+        ):
+            if not isinstance(amount, int | float) or isinstance(amount, bool) or not amount >= 0:
+                raise TakeOneValueError(f"TakeOneClient: {setting} must be a number >= 0")
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise TakeOneValueError("TakeOneClient: max_connections must be an integer >= 1")
         self.client_id = client_id
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -184,6 +198,7 @@ class TakeOneClient:
 
     async def request(self, spec: _http.RequestSpec, **options: Unpack[CallOptions]) -> Any:
         """Send ``spec`` with retries as the method allows; return the decoded JSON body."""
+        _http.check_options(spec.name, options)
         policy = self.retry_policy
         if "max_retries" in options:
             policy = RetryPolicy(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -22,6 +24,8 @@ from .errors import (
 USER_AGENT = f"takeone-async/{__version__}"
 REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "x-amz-cf-id", "cf-ray")
 _MAX_SUMMARY = 300
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.DOTALL | re.IGNORECASE)
+CALL_OPTIONS = frozenset({"timeout", "connect_timeout", "deadline", "max_retries"})
 
 
 @attrs.frozen
@@ -46,7 +50,36 @@ def check_id(value: object, name: str) -> str:
         raise TakeOneValueError(f"{name} must be a non-empty id")
     if "/" in value or "?" in value or "#" in value:
         raise TakeOneValueError(f"{name} must not contain '/', '?' or '#': {value[:40]!r}")
+    if value.strip() in (".", ".."):
+        raise TakeOneValueError(f"{name} must not be {value!r}: it would change the path")
     return value
+
+
+def check_optional_text(value: object, name: str) -> str | None:
+    """Reject a text field that is neither a string nor None before any request is made."""
+    if value is not None and not isinstance(value, str):
+        raise TakeOneValueError(f"{name} must be a string or None, got {type(value).__name__}")
+    return value
+
+
+def check_options(call: str, options: Mapping[str, Any]) -> None:
+    """Reject unknown or invalid per-call options (a misspelt field would land here silently)."""
+    unknown = sorted(set(options) - CALL_OPTIONS)
+    if unknown:
+        raise TakeOneValueError(
+            f"{call}: unknown argument(s) {', '.join(unknown)}; "
+            f"the call options are {', '.join(sorted(CALL_OPTIONS))}"
+        )
+    for name, value in options.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if name == "max_retries":
+            ok, need = number and isinstance(value, int) and value >= 0, "an integer >= 0"
+        elif name == "deadline":
+            ok, need = value is None or (number and value > 0), "a number > 0 or None"
+        else:
+            ok, need = number and value > 0, "a number > 0"
+        if not ok:
+            raise TakeOneValueError(f"{call}: {name} must be {need}, got {value!r:.40}")
 
 
 def check_text(value: object, name: str) -> str:
@@ -94,6 +127,9 @@ def request_id(headers: Mapping[str, str]) -> str | None:
 
 
 def _summary(text: str, data: Any) -> str:
+    """What the error body says, in one line: its detail, its field errors, or its visible text."""
+    if isinstance(data, list) and data and all(isinstance(v, str) for v in data):
+        return "; ".join(data)[:_MAX_SUMMARY]
     if isinstance(data, dict):
         for key in ("detail", "message", "error", "non_field_errors"):
             value = data.get(key)
@@ -108,6 +144,8 @@ def _summary(text: str, data: Any) -> str:
             parts.append(f"{key}: {value}")
         if parts:
             return "; ".join(parts)[:_MAX_SUMMARY]
+    if data is None and text.lstrip().startswith("<"):
+        text = html.unescape(_MARKUP.sub(" ", text))
     text = " ".join(text.split())
     return text[:_MAX_SUMMARY] or "(empty body)"
 

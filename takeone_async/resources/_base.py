@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._http import check_id, check_text
+from .._http import check_id, check_optional_text, check_options, check_text
 from .._pagination import ListCall
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Resource:
         ids: Mapping[str, str] | None = None,
         json: Any = None,
     ) -> T:
-        spec = self._client._spec(method, route, _fill(route, ids), json=json)
+        spec = self._client._spec(method, route, _fill(method, route, ids), json=json)
         data = await self._client.request(spec, **options)
         return self._client.decode(spec, data, cls)
 
@@ -62,7 +62,7 @@ class Resource:
         ids: Mapping[str, str] | None = None,
         json: Any = None,
     ) -> Any:
-        spec = self._client._spec(method, route, _fill(route, ids), json=json)
+        spec = self._client._spec(method, route, _fill(method, route, ids), json=json)
         return await self._client.request(spec, **options)
 
     def _list(
@@ -74,20 +74,37 @@ class Resource:
         ids: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> ListCall[T]:
-        spec = self._client._spec("GET", route, _fill(route, ids), params=params)
+        spec = self._client._spec("GET", route, _fill("GET", route, ids), params=params)
+        check_options(spec.name, options)
         return ListCall(self._client, spec, cls, options)
 
 
-def _fill(route: str, ids: Mapping[str, str] | None) -> str:
+def _fill(method: str, route: str, ids: Mapping[str, str] | None) -> str:
     """Put checked ids into a route template such as ``/api/v1/projects/{id}/publish``."""
     if not ids:
         return route
-    return route.format(**{name: check_id(value, name) for name, value in ids.items()})
+    call = f"{method} {route}"
+    return route.format(**{name: check_id(value, f"{call}: {name}") for name, value in ids.items()})
+
+
+def optional_id(value: object, name: str) -> str | None:
+    """A filter id: None (no filter) or a valid id."""
+    return None if value is None else check_id(value, name)
 
 
 def body(**fields: Any) -> dict[str, Any]:
-    """A JSON body from keyword arguments, dropping the ones left UNSET."""
-    return given(**fields)
+    """A JSON body of text fields from keyword arguments, dropping the ones left UNSET."""
+    return {k: check_optional_text(v, k) for k, v in given(**fields).items()}
 
 
-__all__ = ["API", "UNSET", "Resource", "body", "check_id", "check_text", "given"]
+__all__ = [
+    "API",
+    "UNSET",
+    "Resource",
+    "body",
+    "check_id",
+    "check_optional_text",
+    "check_text",
+    "given",
+    "optional_id",
+]

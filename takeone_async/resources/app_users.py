@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 from .._pagination import ListCall
 from ..errors import APIConnectionError, RateLimitError, ServerError, TakeOneValueError
 from ..models.app_users import AppUser, AuthCode
-from ._base import API, UNSET, Resource, body, check_id
+from ._base import API, UNSET, Resource, body, check_id, optional_id
 
 if TYPE_CHECKING:
     from .._client import CallOptions
@@ -74,7 +74,8 @@ class AppUsers(Resource):
         self, *, external_id: str | None = None, **options: Unpack[CallOptions]
     ) -> ListCall[AppUser]:
         """``GET /api/v1/app_users``, optionally filtered by ``external_id``."""
-        return self._list(f"{API}/app_users", AppUser, options, params={"external_id": external_id})
+        params = {"external_id": optional_id(external_id, "external_id")}
+        return self._list(f"{API}/app_users", AppUser, options, params=params)
 
     async def authorize(self, user_id: str, **options: Unpack[CallOptions]) -> str:
         """``POST /api/v1/app_users/authorize``: an auth code to open the app as this user."""

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from .._pagination import ListCall
 from ..models.projects import Project
-from ._base import API, Resource, check_id
+from ._base import API, Resource, check_id, check_optional_text, optional_id
 
 if TYPE_CHECKING:
     from .._client import CallOptions
@@ -28,8 +28,9 @@ class Projects(Resource):
             "user": check_id(user, "user"),
             "video_container": check_id(video_container, "video_container"),
         }
-        if organization_display_name is not None:
-            data["organization_display_name"] = organization_display_name
+        display_name = check_optional_text(organization_display_name, "organization_display_name")
+        if display_name is not None:
+            data["organization_display_name"] = display_name
         return await self._call("POST", f"{API}/projects", Project, options, json=data)
 
     def list(
@@ -40,7 +41,10 @@ class Projects(Resource):
         **options: Unpack[CallOptions],
     ) -> ListCall[Project]:
         """``GET /api/v1/projects``, optionally filtered by user and video container."""
-        params = {"user_id": user_id, "video_container": video_container}
+        params = {
+            "user_id": optional_id(user_id, "user_id"),
+            "video_container": optional_id(video_container, "video_container"),
+        }
         return self._list(f"{API}/projects", Project, options, params=params)
 
     async def publish(self, project_id: str, **options: Unpack[CallOptions]) -> Project:

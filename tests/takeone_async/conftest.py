@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import json
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
@@ -14,6 +15,7 @@ import aiohttp
 import attrs
 import pytest
 from aiohttp import web
+from aiohttp.client_reqrep import ConnectionKey
 from aioresponses import aioresponses as AioResponses
 from yarl import URL
 
@@ -58,6 +60,12 @@ def only_request(mock: AioResponses, method: str, url: str) -> Sent:
     return requests[0]
 
 
+async def invoke(call: Callable[[], Any]) -> Any:
+    """Run a call whether it returns a value (a list call) or an awaitable (everything else)."""
+    result = call()
+    return await result if inspect.isawaitable(result) else result
+
+
 def count_requests(mock: AioResponses) -> int:
     """How many requests the mock saw in all."""
     return sum(len(calls) for calls in mock.requests.values())
@@ -84,9 +92,12 @@ def user_body(user_id: str, external_id: str | None = None, **fields: Any) -> di
     return {"id": user_id, "external_id": external_id, **fields}
 
 
-def connector_error(message: str = "connection refused") -> aiohttp.ClientConnectorError:
+def connector_error(message: str = "Connection refused") -> aiohttp.ClientConnectorError:
     """The error aiohttp raises when it could not connect: nothing reached the server."""
-    return aiohttp.ClientConnectorError(None, ConnectionRefusedError(111, message))  # type: ignore[arg-type]
+    fields = dict.fromkeys(ConnectionKey._fields) | {
+        "host": "api.takeone.video", "port": 443, "is_ssl": True, "ssl": True,
+    }
+    return aiohttp.ClientConnectorError(ConnectionKey(**fields), ConnectionRefusedError(111, message))
 
 
 @pytest.fixture

@@ -1,0 +1,202 @@
+"""Every failure surfaces as a TakeOneError subclass that names the call and keeps what was said."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses as AioResponses
+
+from takeone_async import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InvalidResponseError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TakeOneClient,
+    TakeOneError,
+    TakeOneValueError,
+    WaitTimeoutError,
+)
+from takeone_async import errors as errors_module
+from tests.conftest import API
+from tests.takeone_async.conftest import connector_error
+
+PROJECT = "7e9612d9-f2c6-459a-9c64-7fa4792bbd2e"
+PUBLISH = f"{API}/projects/{PROJECT}/publish"
+USER_URL = f"{API}/app_users/u1"
+DETAIL = "project cannot be published (publishing_status=cannot_publish)"
+
+
+@pytest.mark.parametrize(("status", "cls"), [
+    (400, BadRequestError),
+    (401, AuthenticationError),
+    (403, PermissionDeniedError),
+    (404, NotFoundError),
+    (409, ConflictError),
+    (429, RateLimitError),
+    (500, ServerError),
+    (501, ServerError),
+    (502, ServerError),
+    (503, ServerError),
+    (504, ServerError),
+    (410, APIStatusError),
+    (418, APIStatusError),
+    (422, APIStatusError),
+    (302, APIStatusError),
+])
+async def test_each_status_raises_its_error_class_with_what_the_server_said(
+    client: TakeOneClient, mock_api: AioResponses, status: int, cls: type[APIStatusError]
+) -> None:
+    mock_api.post(PUBLISH, status=status, payload={"detail": DETAIL},
+                  headers={"X-Request-Id": "req-123"})
+    with pytest.raises(cls) as info:
+        await client.projects.publish(PROJECT, max_retries=0)
+    error = info.value
+    assert type(error) is cls
+    assert isinstance(error, APIStatusError)
+    assert isinstance(error, TakeOneError)
+    assert str(error) == f"POST /api/v1/projects/{{id}}/publish -> {status}: {DETAIL}"
+    assert (error.status, error.method, error.url) == (status, "POST", PUBLISH)
+    assert error.body == f'{{"detail": "{DETAIL}"}}'
+    assert error.json == {"detail": DETAIL}
+    assert error.request_id == "req-123"
+
+
+async def test_a_rate_limit_error_carries_the_retry_after_hint(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(USER_URL, status=429, body="slow down", headers={"Retry-After": "7"})
+    with pytest.raises(RateLimitError) as info:
+        await client.app_users.get("u1", max_retries=0)
+    assert info.value.retry_after == 7.0
+    assert info.value.headers["Retry-After"] == "7"
+
+
+@pytest.mark.parametrize(("body", "summary"), [
+    ('{"detail": "Not found."}', "Not found."),
+    ('{"message": "gone"}', "gone"),
+    ('{"non_field_errors": ["a", "b"]}', "a; b"),
+    ('{"user": ["This field is required."], "name": "bad"}',
+     "user: This field is required.; name: bad"),
+    ('["Invalid state."]', "Invalid state."),
+    ("", "(empty body)"),
+    ("{}", "{}"),
+    ("plain   text\n error", "plain text error"),
+    ("x" * 1000, "x" * 300),
+    ("<html><head><title>502 Bad Gateway</title><style>h1 {color: red}</style></head>"
+     "<body><h1>Bad &amp; Gateway</h1><!-- nginx --></body></html>",
+     "502 Bad Gateway Bad & Gateway"),
+])
+async def test_the_message_summarises_the_body(
+    client: TakeOneClient, mock_api: AioResponses, body: str, summary: str
+) -> None:
+    mock_api.get(USER_URL, status=418, body=body)
+    with pytest.raises(APIStatusError) as info:
+        await client.app_users.get("u1")
+    assert str(info.value) == f"GET /api/v1/app_users/{{id}} -> 418: {summary}"
+    assert info.value.body == body
+
+
+async def test_an_html_error_page_keeps_the_raw_text_and_no_json(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    mock_api.post(PUBLISH, status=502, body=page, content_type="text/html")
+    with pytest.raises(ServerError) as info:
+        await client.projects.publish(PROJECT)
+    assert info.value.json is None
+    assert info.value.body == page
+    assert str(info.value) == "POST /api/v1/projects/{id}/publish -> 502: 502 Bad Gateway"
+    assert info.value.request_id is None
+
+
+@pytest.mark.parametrize("header", ["x-request-id", "X-Amzn-RequestId", "x-amz-cf-id", "CF-Ray"])
+async def test_the_request_id_is_read_from_the_usual_headers(
+    client: TakeOneClient, mock_api: AioResponses, header: str
+) -> None:
+    mock_api.get(USER_URL, status=404, body="", headers={header: "id-9"})
+    with pytest.raises(NotFoundError) as info:
+        await client.app_users.get("u1")
+    assert info.value.request_id == "id-9"
+
+
+@pytest.mark.parametrize("body", [b"not json", b"<html>oops</html>", b"\xff\xfe\x00", b'{"id": '])
+async def test_a_2xx_body_that_is_not_json_is_an_invalid_response(
+    client: TakeOneClient, mock_api: AioResponses, body: bytes
+) -> None:
+    mock_api.get(USER_URL, status=200, body=body)
+    with pytest.raises(InvalidResponseError) as info:
+        await client.app_users.get("u1")
+    assert str(info.value).startswith("GET /api/v1/app_users/{id} -> 200: the body is not valid JSON")
+    assert (info.value.method, info.value.url) == ("GET", USER_URL)
+
+
+@pytest.mark.parametrize(("body", "where", "reason"), [
+    ({"given_name": "Ada"}, "$.id", "required field is missing or null"),
+    ({"id": 42}, "$.id", "expected a string, got an integer"),
+    ({"id": "u1", "status": {"state": "active", "date_time": "soon"}}, "$.status.date_time",
+     "invalid ISO 8601 date-time 'soon'"),
+    ({"id": "u1", "projects": {"id": "p"}}, "$.projects", "expected an array, got an object"),
+    ({"id": "u1", "projects": [{"id": None}]}, "$.projects[0].id",
+     "required field is missing or null"),
+    ([], "$", "expected an object, got an array"),
+    (None, "$", "expected an object, got null"),
+])
+async def test_a_2xx_of_the_wrong_shape_names_the_call_and_the_json_path(
+    client: TakeOneClient, mock_api: AioResponses, body: Any, where: str, reason: str
+) -> None:
+    if body is None:
+        mock_api.get(USER_URL, status=200, body="")
+    else:
+        mock_api.get(USER_URL, status=200, payload=body)
+    with pytest.raises(InvalidResponseError) as info:
+        await client.app_users.get("u1")
+    assert str(info.value) == (
+        f"GET /api/v1/app_users/{{id}}: the response is not the documented shape: {where}: {reason}"
+    )
+    assert info.value.path == where
+    assert (info.value.method, info.value.url) == ("GET", USER_URL)
+
+
+@pytest.mark.parametrize(("exception", "cls", "what"), [
+    (connector_error(), APIConnectionError, "could not connect"),
+    (aiohttp.ServerDisconnectedError(), APIConnectionError, "connection failed"),
+    (aiohttp.ClientPayloadError("truncated"), APIConnectionError, "connection failed"),
+    (aiohttp.ConnectionTimeoutError(), APITimeoutError, "connect timed out"),
+    (aiohttp.SocketTimeoutError(), APITimeoutError, "timed out after"),
+    (TimeoutError(), APITimeoutError, "timed out after"),
+])
+async def test_transport_failures_become_connection_or_timeout_errors(
+    client: TakeOneClient, mock_api: AioResponses, exception: Exception,
+    cls: type[APIConnectionError], what: str,
+) -> None:
+    mock_api.post(PUBLISH, exception=exception)
+    with pytest.raises(cls) as info:
+        await client.projects.publish(PROJECT, max_retries=0)
+    assert type(info.value) is cls
+    assert str(info.value).startswith(f"POST /api/v1/projects/{{id}}/publish: {what}")
+    assert (info.value.method, info.value.url) == ("POST", PUBLISH)
+    assert info.value.__cause__ is exception
+
+
+def test_the_tree_matches_the_documented_hierarchy() -> None:
+    assert issubclass(TakeOneValueError, ValueError)
+    assert issubclass(APITimeoutError, APIConnectionError)
+    assert issubclass(APITimeoutError, TimeoutError)
+    assert issubclass(WaitTimeoutError, TimeoutError)
+    for cls in (APIStatusError, APIConnectionError, InvalidResponseError, PaginationError,
+                WaitTimeoutError, TakeOneValueError):
+        assert issubclass(cls, TakeOneError)
+    exported = {getattr(errors_module, n) for n in errors_module.__all__}
+    assert all(issubclass(cls, TakeOneError) for cls in exported)
+    assert errors_module.status_error_class(599) is ServerError
+    assert errors_module.status_error_class(451) is APIStatusError
