@@ -1,0 +1,201 @@
+"""Delivers webhook events to the configured URLs: in order per URL, signed if asked, retried
+with exponential back-off, every attempt recorded in the delivery log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import aiohttp
+import attrs
+
+from ._events import delivery_headers, encode_event, new_message_id
+
+__all__ = ["Delivery", "DeliveryAttempt", "WebhookSender", "post_event", "redact_url"]
+
+logger = logging.getLogger("takeone_async.sandbox")
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+_MAX_BACKOFF = 30.0
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password and every query value hidden: what logs and records may show."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(k, "***") for k, _ in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+@attrs.frozen
+class DeliveryAttempt:
+    """One POST of a delivery: the status answered, or the error that prevented an answer."""
+
+    at: datetime
+    status: int | None = None
+    error: str | None = None
+
+
+@attrs.frozen
+class Delivery:
+    """One event to one URL (secrets redacted), with its attempts so far."""
+
+    id: str
+    url: str
+    type: str
+    project_id: str | None
+    event: Mapping[str, Any]
+    attempts: tuple[DeliveryAttempt, ...] = ()
+    state: str = PENDING
+
+
+async def post_event(
+    session: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    timeout: float,  # noqa: ASYNC109 - passed on to aiohttp
+) -> int:
+    """POST one body; the status answered (errors propagate as aiohttp/timeout errors)."""
+    async with session.post(
+        url,
+        data=body,
+        headers=dict(headers),
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        allow_redirects=False,
+    ) as response:
+        await response.read()
+        return response.status
+
+
+class WebhookSender:
+    """One ordered queue and worker task per URL; a shared session."""
+
+    def __init__(
+        self,
+        urls: Sequence[str] = (),
+        *,
+        signing_keys: Sequence[bytes] = (),
+        attempts: int = 5,
+        backoff: float = 0.5,
+        timeout: float = 5.0,
+    ) -> None:
+        self.urls = list(urls)
+        self.signing_keys = list(signing_keys)
+        self.attempts = attempts
+        self.backoff = backoff
+        self.timeout = timeout
+        self._log: dict[str, Delivery] = {}
+        self._queues: dict[str, asyncio.Queue[str]] = {}
+        self._workers: list[asyncio.Task[None]] = []
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def deliveries(self) -> tuple[Delivery, ...]:
+        return tuple(self._log.values())
+
+    def clear(self) -> None:
+        """Forget delivered and failed records (pending ones stay)."""
+        self._log = {key: d for key, d in self._log.items() if d.state == PENDING}
+
+    def send(self, event: Mapping[str, Any]) -> None:
+        """Queue ``event`` for every URL."""
+        project = event.get("project")
+        project_id = project.get("id") if isinstance(project, Mapping) else None
+        for url in self.urls:
+            delivery = Delivery(
+                id=new_message_id(),
+                url=redact_url(url),
+                type=str(event.get("type")),
+                project_id=project_id,
+                event=dict(event),
+            )
+            self._log[delivery.id] = delivery
+            self._queue(url).put_nowait(delivery.id)
+
+    def _queue(self, url: str) -> asyncio.Queue[str]:
+        queue = self._queues.get(url)
+        if queue is None:
+            queue = self._queues[url] = asyncio.Queue()
+            self._workers.append(asyncio.get_running_loop().create_task(self._work(url, queue)))
+        return queue
+
+    async def _work(self, url: str, queue: asyncio.Queue[str]) -> None:
+        while True:
+            delivery_id = await queue.get()
+            try:
+                await self._deliver(url, delivery_id)
+            finally:
+                queue.task_done()
+
+    async def _deliver(self, url: str, delivery_id: str) -> None:
+        record = self._log[delivery_id]
+        body = encode_event(record.event)
+        for attempt in range(1, self.attempts + 1):
+            headers = delivery_headers(
+                body, msg_id=record.id, timestamp=int(time.time()), keys=self.signing_keys
+            )
+            status, error = await self._post(url, body, headers)
+            record = attrs.evolve(
+                record,
+                attempts=(*record.attempts, DeliveryAttempt(datetime.now(UTC), status, error)),
+            )
+            if status is not None and 200 <= status < 300:
+                self._log[delivery_id] = attrs.evolve(record, state=DELIVERED)
+                return
+            self._log[delivery_id] = record
+            logger.info(
+                "sandbox: delivery %s of %s to %s failed (attempt %d/%d): %s",
+                record.id,
+                record.type,
+                record.url,
+                attempt,
+                self.attempts,
+                error or f"HTTP {status}",
+            )
+            if attempt < self.attempts:
+                await asyncio.sleep(min(self.backoff * 2 ** (attempt - 1), _MAX_BACKOFF))
+        self._log[delivery_id] = attrs.evolve(record, state=FAILED)
+
+    async def _post(
+        self, url: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int | None, str | None]:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        try:
+            return await post_event(self._session, url, body, headers, self.timeout), None
+        except TimeoutError:
+            return None, f"timed out after {self.timeout:g}s"
+        except aiohttp.InvalidURL:
+            return None, "invalid URL"
+        except aiohttp.ClientError as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+
+    @property
+    def busy(self) -> bool:
+        """Whether a delivery is queued or in flight."""
+        return any(d.state == PENDING for d in self._log.values())
+
+    async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 - a bound, not a deadline API
+        """Wait until every queued delivery is delivered or failed."""
+        async with asyncio.timeout(timeout):
+            for queue in list(self._queues.values()):
+                await queue.join()
+
+    async def close(self) -> None:
+        """Stop the workers (pending deliveries are dropped) and close the session."""
+        for task in self._workers:
+            task.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers.clear()
+        self._queues.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
