@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
@@ -92,20 +91,22 @@ class ScriptGenerations(Resource):
             raise TakeOneValueError(
                 "script_generations.wait: timeout and poll_interval must be > 0"
             )
-        stop_at = time.monotonic() + timeout
         interval = poll_interval
-        while True:
-            remaining = stop_at - time.monotonic()
-            generation = await self.get(
-                video_container_id, generation_id, deadline=max(remaining, 0.001)
-            )
-            if generation.state in _FINAL_STATES:
-                return generation
-            remaining = stop_at - time.monotonic()
-            if remaining <= 0:
-                raise WaitTimeoutError(
-                    f"script_generations.wait: generation {generation_id} still "
-                    f"{generation.state!s} after {timeout}s"
-                )
-            await asyncio.sleep(min(interval, remaining))
-            interval = min(interval * 2, max_interval)
+        last_state = "no answer yet"
+        deadline = asyncio.timeout(timeout)
+        try:
+            async with deadline:
+                while True:
+                    generation = await self.get(video_container_id, generation_id)
+                    if generation.state in _FINAL_STATES:
+                        return generation
+                    last_state = f"state {generation.state!s}"
+                    await asyncio.sleep(interval)
+                    interval = min(interval * 2, max_interval)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            raise WaitTimeoutError(
+                f"script_generations.wait: generation {generation_id} not finished "
+                f"after {timeout}s ({last_state})"
+            ) from None

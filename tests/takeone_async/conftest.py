@@ -122,12 +122,14 @@ class SleepRecorder:
     def __init__(self) -> None:
         self.delays: list[float] = []
         self.started = asyncio.Event()
+        self.oversleep = 0.0
         self._real_sleep = asyncio.sleep
 
     async def sleep(self, delay: float) -> None:
+        """Sleep ``delay`` (plus ``oversleep``, to play a busy event loop that wakes up late)."""
         self.delays.append(delay)
         self.started.set()
-        await self._real_sleep(delay)
+        await self._real_sleep(delay + self.oversleep)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(asyncio, name)

@@ -59,6 +59,7 @@ async def test_a_list_call_fetches_nothing_until_iterated_and_one_page_at_a_time
     call = client.app_users.list()
     assert count_requests(mock_api) == 0
     items = aiter(call)
+    assert aiter(items) is items
     assert (await anext(items)).id == "u1"
     assert (await anext(items)).id == "u2"
     assert count_requests(mock_api) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -222,3 +223,19 @@ async def test_endpoint_sends_the_documented_request_and_structures_the_answer(
     assert request.headers["Authorization"] == AUTHORIZATION
     assert request.headers["User-Agent"] == USER_AGENT
     _check_result(endpoint, result, documented)
+
+
+@pytest.mark.parametrize("display_name", [{}, {"organization_display_name": None}])
+async def test_a_project_without_a_display_name_does_not_send_one(
+    client: TakeOneClient, mock_api: AioResponses, display_name: dict[str, Any]
+) -> None:
+    mock_api.post(f"{API}/projects", status=201, payload={"id": PROJECT})
+    await client.projects.create(user=USER, video_container=CONTAINER, **display_name)
+    request = only_request(mock_api, "POST", f"{API}/projects")
+    assert request.json == {"user": USER, "video_container": CONTAINER}
+
+
+def test_optional_fields_left_out_show_as_unset_in_signatures(client: TakeOneClient) -> None:
+    """``help(client.app_users.update)`` reads ``display_name=UNSET``: not given is not None."""
+    parameter = inspect.signature(client.app_users.update).parameters["display_name"]
+    assert repr(parameter.default) == "UNSET"

@@ -1,0 +1,153 @@
+"""App users beyond the endpoint table: partial updates and the idempotent get_or_create."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses as AioResponses
+
+from takeone_async import BadRequestError, RateLimitError, ServerError, TakeOneClient
+from tests.conftest import API
+from tests.takeone_async.conftest import (
+    SleepRecorder,
+    connector_error,
+    count_requests,
+    only_request,
+    page_body,
+    sent,
+    user_body,
+)
+
+USERS = f"{API}/app_users"
+LOOKUP = f"{USERS}?external_id=42"
+ADA = user_body("u-ada", "42", given_name="Ada")
+FIELDS = {"given_name": "Ada", "family_name": "L", "email_address": "a@x.io"}
+
+
+@pytest.mark.parametrize(("fields", "body"), [
+    ({"display_name": "Dr. Ada"}, {"display_name": "Dr. Ada"}),
+    ({"display_name": None}, {"display_name": None}),
+    ({"given_name": "Ada", "email_address": "a@x.io"}, {"given_name": "Ada", "email_address": "a@x.io"}),
+])
+async def test_update_sends_only_the_fields_given(
+    client: TakeOneClient, mock_api: AioResponses, fields: dict[str, Any], body: dict[str, Any]
+) -> None:
+    mock_api.put(f"{USERS}/u1", payload=user_body("u1"))
+    await client.app_users.update("u1", **fields)
+    assert only_request(mock_api, "PUT", f"{USERS}/u1").json == body
+
+
+async def test_create_with_no_field_sends_an_empty_object(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.post(USERS, status=201, payload=user_body("u1"))
+    await client.app_users.create()
+    assert only_request(mock_api, "POST", USERS).json == {}
+
+
+async def test_find_by_external_id_picks_the_oldest_exact_match(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([
+        user_body("newer", "42", created_date_time="2025-07-26T00:00:00.000000Z"),
+        user_body("fuzzy", "420", created_date_time="2020-01-01T00:00:00.000000Z"),
+        user_body("older", "42", created_date_time="2025-07-25T00:00:00.000000Z"),
+        user_body("undated", "42"),
+    ]))
+    user = await client.app_users.find_by_external_id("42")
+    assert user is not None
+    assert user.id == "older"
+
+
+async def test_get_or_create_returns_the_existing_user_without_creating(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([ADA]))
+    user = await client.app_users.get_or_create(external_id="42", **FIELDS)
+    assert user.id == "u-ada"
+    assert sent(mock_api, "POST", USERS) == []
+
+
+async def test_get_or_create_creates_when_no_user_has_the_external_id(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([]))
+    mock_api.post(USERS, status=201, payload=ADA)
+    user = await client.app_users.get_or_create(external_id="42", **FIELDS)
+    assert user.id == "u-ada"
+    (create,) = sent(mock_api, "POST", USERS)
+    assert create.json == {"external_id": "42", **FIELDS}
+
+
+@pytest.mark.parametrize("failure", [
+    {"status": 500, "body": "boom"},
+    {"status": 503, "body": "later"},
+    {"exception": aiohttp.ServerDisconnectedError()},
+    {"exception": aiohttp.SocketTimeoutError()},
+    {"exception": connector_error()},
+])
+async def test_get_or_create_looks_up_again_after_a_create_that_may_have_stored_the_user(
+    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder, failure: dict[str, Any]
+) -> None:
+    """The create failed after the server stored the user: the second look-up finds it."""
+    mock_api.get(LOOKUP, payload=page_body([]))
+    mock_api.post(USERS, **failure)
+    mock_api.get(LOOKUP, payload=page_body([ADA]))
+    user = await client.app_users.get_or_create(external_id="42", **FIELDS)
+    assert user.id == "u-ada"
+    assert len(sent(mock_api, "POST", USERS)) == 1
+    assert len(sent(mock_api, "GET", LOOKUP)) == 2
+    assert len(sleeps.delays) == 1
+
+
+async def test_get_or_create_honours_retry_after_on_429(
+    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
+    mock_api.post(USERS, status=429, body="", headers={"Retry-After": "0.03"})
+    mock_api.post(USERS, status=201, payload=ADA)
+    assert (await client.app_users.get_or_create(external_id="42")).id == "u-ada"
+    assert sleeps.delays == [0.03]
+    assert len(sent(mock_api, "POST", USERS)) == 2
+
+
+@pytest.mark.parametrize(("make", "attempts", "posts"), [
+    ({}, None, 3),
+    ({"max_retries": 0}, None, 1),
+    ({}, 1, 1),
+    ({}, 5, 5),
+])
+async def test_get_or_create_raises_once_its_attempts_are_exhausted(
+    make_client: Callable[..., TakeOneClient], mock_api: AioResponses,
+    make: dict[str, Any], attempts: int | None, posts: int,
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
+    mock_api.post(USERS, status=500, body="boom", repeat=True)
+    client = make_client(**make)
+    with pytest.raises(ServerError):
+        await client.app_users.get_or_create(external_id="42", attempts=attempts)
+    assert len(sent(mock_api, "POST", USERS)) == posts
+    assert len(sent(mock_api, "GET", LOOKUP)) == posts
+
+
+async def test_get_or_create_raises_a_rejected_create_at_once(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
+    mock_api.post(USERS, status=400, payload={"email_address": ["Enter a valid email address."]})
+    with pytest.raises(BadRequestError, match=r"email_address: Enter a valid email address\."):
+        await client.app_users.get_or_create(external_id="42", email_address="nope")
+    assert count_requests(mock_api) == 2
+
+
+async def test_get_or_create_exhausted_by_rate_limits_raises_the_rate_limit(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
+    mock_api.post(USERS, status=429, body="", repeat=True)
+    with pytest.raises(RateLimitError):
+        await client.app_users.get_or_create(external_id="42", attempts=2)
+    assert len(sent(mock_api, "POST", USERS)) == 2

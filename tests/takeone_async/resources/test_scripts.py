@@ -1,0 +1,83 @@
+"""script_generations.wait: polls with a capped back-off until the script is final or time is up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses as AioResponses
+
+from takeone_async import (
+    APITimeoutError,
+    ScriptGenerationState,
+    TakeOneClient,
+    WaitTimeoutError,
+)
+from tests.conftest import API
+from tests.takeone_async.conftest import LiveAPI, SleepRecorder, count_requests
+
+GENERATION = f"{API}/video_containers/c1/script_generations/g1"
+
+
+def generation(state: str, script: str = "") -> dict[str, Any]:
+    return {"id": "g1", "state": state, "script": script}
+
+
+@pytest.mark.parametrize(("final", "script"), [("completed", "Hi, I'm Ada."), ("error", "")])
+async def test_wait_polls_until_the_generation_is_final(
+    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder, final: str, script: str
+) -> None:
+    mock_api.get(GENERATION, payload=generation("initialized"))
+    mock_api.get(GENERATION, payload=generation("generating"))
+    mock_api.get(GENERATION, payload=generation(final, script))
+    result = await client.script_generations.wait("c1", "g1", timeout=5, poll_interval=0.001)
+    assert result.state == ScriptGenerationState(final)
+    assert result.script == script
+    assert count_requests(mock_api) == 3
+    assert sleeps.delays == [0.001, 0.002]
+
+
+async def test_wait_backs_off_up_to_max_interval(
+    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder
+) -> None:
+    for _ in range(5):
+        mock_api.get(GENERATION, payload=generation("initialized"))
+    mock_api.get(GENERATION, payload=generation("completed"))
+    await client.script_generations.wait(
+        "c1", "g1", timeout=5, poll_interval=0.001, max_interval=0.004
+    )
+    assert sleeps.delays == [0.001, 0.002, 0.004, 0.004, 0.004]
+
+
+async def test_wait_gives_up_with_a_wait_timeout_error(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(GENERATION, payload=generation("initialized"), repeat=True)
+    with pytest.raises(WaitTimeoutError) as info:
+        await client.script_generations.wait("c1", "g1", timeout=0.05, poll_interval=0.01)
+    assert str(info.value).startswith("script_generations.wait: generation g1 ")
+    assert "initialized" in str(info.value)
+    assert "0.05s" in str(info.value)
+    assert isinstance(info.value, TimeoutError)
+
+
+async def test_wait_gives_up_with_a_wait_timeout_error_when_the_api_hangs(
+    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+) -> None:
+    live_api.reply(200, generation("completed"), hang=True)
+    client = make_client(base_url=live_api.url)
+    with pytest.raises(WaitTimeoutError, match="no answer yet"):
+        await client.script_generations.wait("c1", "g1", timeout=0.1)
+    assert len(live_api.seen) == 1
+
+
+async def test_wait_lets_an_api_timeout_of_its_own_through(
+    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+) -> None:
+    for _ in range(2):
+        live_api.reply(200, generation("completed"), hang=True)
+    client = make_client(base_url=live_api.url, timeout=0.02, max_retries=1)
+    with pytest.raises(APITimeoutError):
+        await client.script_generations.wait("c1", "g1", timeout=5)
+    assert len(live_api.seen) == 2
