@@ -117,9 +117,12 @@ class PathToken:
     def __repr__(self) -> str:
         return "PathToken(secret=***)"
 
+    def matches(self, segment: str) -> bool:
+        """Whether one (percent-decoded) path segment is the secret."""
+        return hmac.compare_digest(_digest(segment), self._digest)
+
     def verify(self, request: RequestView) -> bool:
-        last = request.path.rpartition("/")[2]
-        if not hmac.compare_digest(_digest(last), self._digest):
+        if not self.matches(request.path.rpartition("/")[2]):
             return _fail("PathToken", "wrong final path segment")
         return True
 
@@ -216,7 +219,7 @@ class AnyOf:
             raise WebhookConfigError("AnyOf: give at least one authenticator")
         for auth in authenticators:
             if not callable(getattr(auth, "verify", None)):
-                raise WebhookConfigError(f"AnyOf: {auth!r} has no verify() method")
+                raise WebhookConfigError(f"AnyOf: a {type(auth).__name__} has no verify() method")
         self.authenticators = authenticators
 
     def __repr__(self) -> str:
