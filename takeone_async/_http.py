@@ -118,9 +118,10 @@ def basic_auth(client_id: str, client_secret: str) -> str:
 
 
 def request_id(headers: Mapping[str, str]) -> str | None:
-    """The first request-id-like header the server sent, for support tickets."""
+    """The first request-id-like header the server sent, for support tickets (any case)."""
+    lowered = {key.lower(): value for key, value in headers.items()}
     for name in REQUEST_ID_HEADERS:
-        value = headers.get(name)
+        value = lowered.get(name)
         if value:
             return value
     return None
