@@ -66,6 +66,16 @@ async def invoke(call: Callable[[], Any]) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
+async def cancel_when(started: asyncio.Event, call: Awaitable[Any]) -> None:
+    """Run ``call``, cancel it once ``started`` is set, and check the cancellation came out."""
+    task = asyncio.ensure_future(call)
+    async with asyncio.timeout(2):
+        await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 def count_requests(mock: AioResponses) -> int:
     """How many requests the mock saw in all."""
     return sum(len(calls) for calls in mock.requests.values())

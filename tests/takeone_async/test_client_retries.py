@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from tests.conftest import API
 from tests.takeone_async.conftest import (
     LiveAPI,
     SleepRecorder,
+    cancel_when,
     connector_error,
     count_requests,
     user_body,
@@ -185,12 +185,7 @@ async def test_cancelling_during_a_back_off_sleep_propagates_and_is_not_retried(
 ) -> None:
     mock_api.get(USER_URL, status=503, body="", headers={"Retry-After": "5"}, repeat=True)
     client = make_client(retry_after_cap=5)
-    task = asyncio.create_task(client.app_users.get("u1"))
-    async with asyncio.timeout(2):
-        await sleeps.started.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await cancel_when(sleeps.started, client.app_users.get("u1"))
     assert sleeps.delays == [5.0]
     assert count_requests(mock_api) == 1
 
@@ -200,12 +195,7 @@ async def test_cancelling_during_a_request_propagates_and_is_not_retried(
 ) -> None:
     client = make_client(base_url=live_api.url)
     live_api.reply(200, USER, hang=True)
-    task = asyncio.create_task(client.app_users.get("u1"))
-    async with asyncio.timeout(2):
-        await live_api.arrived.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await cancel_when(live_api.arrived, client.app_users.get("u1"))
     assert len(live_api.seen) == 1
 
 
