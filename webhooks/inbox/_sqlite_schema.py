@@ -1,0 +1,115 @@
+"""The SQLite inbox's schema, one migration per version, applied in order on open.
+
+A file written by any earlier version opens: its ``schema_version`` row says which migrations
+it still needs. A file from a newer version is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from ._errors import InboxSchemaError
+
+__all__ = ["LATEST_VERSION", "migrate"]
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _statements(*sql: str) -> Migration:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in sql:
+            conn.execute(statement)
+
+    return run
+
+
+_V1 = _statements(
+    "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+    """CREATE TABLE deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_key TEXT NOT NULL UNIQUE,
+        body BLOB NOT NULL,
+        event_type TEXT NOT NULL,
+        project_id TEXT,
+        modified_us INTEGER,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        available_at REAL NOT NULL,
+        claimed_by TEXT,
+        claimed_until REAL,
+        last_error TEXT,
+        received_at REAL NOT NULL,
+        finished_at REAL
+    )""",
+    "CREATE INDEX deliveries_by_status ON deliveries (status, available_at)",
+    "CREATE INDEX deliveries_by_project ON deliveries (project_id, status, modified_us, seq)",
+    """CREATE TABLE high_water (
+        project_id TEXT PRIMARY KEY, modified_us INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+)
+
+
+def _field(body: bytes, name: str) -> Any:
+    try:
+        project = json.loads(body).get("project")
+    except (ValueError, AttributeError):
+        return None
+    value = project.get(name) if isinstance(project, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Version 2: the newest state seen per project (for reconcile), and the mark a stale
+    delivery was measured against; backfilled from the stored bodies."""
+    conn.execute("ALTER TABLE deliveries ADD COLUMN stale_mark_us INTEGER")
+    conn.execute(
+        """CREATE TABLE seen (
+            project_id TEXT PRIMARY KEY, modified_us INTEGER, state TEXT, publishing_status TEXT
+        ) WITHOUT ROWID"""
+    )
+    newest = conn.execute(
+        """SELECT project_id, modified_us, body FROM deliveries AS d
+           WHERE project_id IS NOT NULL AND seq = (
+               SELECT seq FROM deliveries AS o WHERE o.project_id = d.project_id
+               ORDER BY o.modified_us IS NULL, o.modified_us DESC, o.seq DESC LIMIT 1)"""
+    ).fetchall()
+    conn.executemany(
+        "INSERT INTO seen VALUES (?, ?, ?, ?)",
+        [
+            (project, modified, _field(body, "state"), _field(body, "publishing_status"))
+            for project, modified, body in newest
+        ],
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _v2)
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def _version(conn: sqlite3.Connection, where: str) -> int:
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "schema_version" not in tables:
+        if tables - {"sqlite_sequence"}:
+            raise InboxSchemaError(f"{where} is a SQLite database but not a webhook inbox")
+        return 0
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> int:
+    """Bring the schema to ``LATEST_VERSION`` inside the caller's transaction; the old version."""
+    version = _version(conn, where)
+    if version > LATEST_VERSION:
+        raise InboxSchemaError(
+            f"{where} has inbox schema version {version}, written by a newer takeone-async; "
+            f"this version reads up to {LATEST_VERSION}"
+        )
+    for migration in MIGRATIONS[version:]:
+        migration(conn)
+    if version < LATEST_VERSION:
+        conn.execute("DELETE FROM schema_version")
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (LATEST_VERSION,))
+    return version

@@ -1,0 +1,158 @@
+"""The inbox contract: the value classes it hands out and the protocol every backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import attrs
+
+if TYPE_CHECKING:
+    from ..events import WebhookEvent
+
+__all__ = [
+    "DeadLetter",
+    "Delivery",
+    "Inbox",
+    "InboxCounts",
+    "ProjectMark",
+    "StaleRecord",
+]
+
+
+@attrs.frozen
+class ProjectMark:
+    """What a delivery said about its project: enough to order deliveries and to reconcile."""
+
+    modified: datetime | None
+    state: str | None = None
+    publishing_status: str | None = None
+
+
+@attrs.frozen
+class Delivery:
+    """A stored delivery handed to one consumer by ``claim``; give it back to ack/fail/..."""
+
+    key: str
+    raw: bytes
+    type: str
+    project_id: str | None
+    modified: datetime | None
+    attempts: int
+    high_water: datetime | None
+    handle: str
+    last_error: str | None = None
+
+    @property
+    def stale(self) -> bool:
+        """Older than the newest state already handled for its project: handling it would undo that."""
+        return (
+            self.modified is not None
+            and self.high_water is not None
+            and (self.modified < self.high_water)
+        )
+
+
+@attrs.frozen
+class DeadLetter:
+    """A delivery that failed ``max_attempts`` times (or could not be parsed), with its last error."""
+
+    key: str
+    raw: bytes
+    type: str
+    project_id: str | None
+    modified: datetime | None
+    attempts: int
+    error: str
+    failed_at: datetime
+
+
+@attrs.frozen
+class StaleRecord:
+    """A delivery skipped because its project had already moved past it."""
+
+    key: str
+    type: str
+    project_id: str | None
+    modified: datetime | None
+    high_water: datetime | None
+    skipped_at: datetime
+
+
+@attrs.frozen
+class InboxCounts:
+    """How many deliveries are waiting (``pending``, retries included), being handled, or finished."""
+
+    pending: int
+    in_flight: int
+    done: int
+    stale: int
+    dead: int
+
+
+@runtime_checkable
+class Inbox(Protocol):
+    """Durable storage of webhook deliveries between the receiver and the workers.
+
+    ``append`` stores a delivery before the receiver answers 2xx; ``claim`` hands deliveries to a
+    consumer (at most one per project at a time, oldest ``modified_date_time`` first), which then
+    calls exactly one of ``ack``, ``fail``, ``dead_letter`` or ``skip_stale``. A claimed delivery
+    that is not finished within the backend's visibility timeout is handed out again.
+    """
+
+    async def append(self, event: WebhookEvent) -> bool:
+        """Store a delivery durably; False if one with the same ``delivery_key`` is already stored."""
+        ...
+
+    async def claim(self, consumer: str, limit: int, *, wait: float = 0.0) -> Sequence[Delivery]:
+        """Up to ``limit`` deliveries for ``consumer``, waiting up to ``wait`` seconds for one."""
+        ...
+
+    async def touch(self, deliveries: Collection[Delivery]) -> None:
+        """Restart the visibility timeout of deliveries still being handled."""
+        ...
+
+    async def ack(self, delivery: Delivery) -> None:
+        """Handled: finished for good, and the project's high-water mark moves up to it."""
+        ...
+
+    async def fail(self, delivery: Delivery, error: str, retry_at: datetime) -> None:
+        """A handler failed: count the attempt and hand the delivery out again at ``retry_at``."""
+        ...
+
+    async def dead_letter(self, delivery: Delivery, error: str) -> None:
+        """Give up: keep the delivery with its last error until someone replays it."""
+        ...
+
+    async def skip_stale(self, delivery: Delivery) -> None:
+        """Finish a stale delivery without handling it, and record that it was skipped."""
+        ...
+
+    async def dead_letters(self, limit: int = 100) -> Sequence[DeadLetter]:
+        """The oldest dead letters first."""
+        ...
+
+    async def replay(self, keys: Collection[str] | None = None) -> int:
+        """Move dead letters (all, or those with these delivery keys) back to pending; how many."""
+        ...
+
+    async def skipped(self, limit: int = 100) -> Sequence[StaleRecord]:
+        """The records of deliveries skipped as stale, oldest first."""
+        ...
+
+    async def high_water_mark(self, project_id: str) -> datetime | None:
+        """The newest ``modified_date_time`` handled for the project, if any."""
+        ...
+
+    async def seen(self, project_ids: Collection[str]) -> dict[str, ProjectMark]:
+        """The newest state each project had in any stored delivery (handled or not)."""
+        ...
+
+    async def counts(self) -> InboxCounts:
+        """How many deliveries are in each state."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and threads; the stored deliveries stay."""
+        ...

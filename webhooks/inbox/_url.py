@@ -1,0 +1,69 @@
+"""``open_inbox(url)``: the inbox a URL names, for the CLI and for configuration by string."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from ._errors import InboxError
+from ._memory import MemoryInbox
+from ._sqlite import SQLiteInbox
+
+if TYPE_CHECKING:
+    from ._types import Inbox
+
+__all__ = ["open_inbox", "redact"]
+
+_FLOATS = {"visibility_timeout", "retention", "busy_timeout", "dedup_ttl"}
+_INTS = {"maxlen"}
+
+
+def redact(url: str) -> str:
+    """``url`` without its password, fit for a log line or an error message."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
+def _options(query: str, where: str) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        try:
+            options[name] = (
+                float(value) if name in _FLOATS else int(value) if name in _INTS else value
+            )
+        except ValueError:
+            raise InboxError(f"{where}: option {name!r} must be a number, not {value!r}") from None
+    return options
+
+
+def open_inbox(url: str) -> Inbox:
+    """``sqlite:///relative.db``, ``sqlite:////absolute.db``, ``redis://host:6379/0`` (also
+    ``rediss://``) or ``memory://``; options go in the query (``?stream=...&group=...``,
+    ``?visibility_timeout=30``, ``?synchronous=NORMAL``)."""
+    scheme, _, rest = url.partition("://")
+    where = f"open_inbox({redact(url)!r})"
+    if not rest and scheme != "memory":
+        raise InboxError(f"{where}: expected sqlite:///path, redis://host/db or memory://")
+    path, _, query = rest.partition("?")
+    try:
+        if scheme == "sqlite":
+            if not path.startswith("/") or path == "/":
+                raise InboxError(f"{where}: expected sqlite:///path/to/inbox.db")
+            return SQLiteInbox(path[1:], **_options(query, where))
+        if scheme in ("redis", "rediss", "unix"):
+            from ._redis import RedisStreamInbox
+
+            options = _options(query, where)
+            base = urlunsplit(urlsplit(url)._replace(query=""))
+            return RedisStreamInbox(base, **options)
+        if scheme == "memory":
+            return MemoryInbox(**_options(query, where))
+    except TypeError as exc:
+        raise InboxError(f"{where}: {exc}") from None
+    raise InboxError(f"{where}: unknown inbox scheme {scheme!r} (sqlite, redis, rediss, memory)")
