@@ -219,7 +219,9 @@ class AnyOf:
             raise WebhookConfigError("AnyOf: give at least one authenticator")
         for auth in authenticators:
             if not callable(getattr(auth, "verify", None)):
-                raise WebhookConfigError(f"AnyOf: a {type(auth).__name__} has no verify() method")
+                raise WebhookConfigError(
+                    f"AnyOf: {type(auth).__name__!r} object has no verify() method"
+                )
         self.authenticators = authenticators
 
     def __repr__(self) -> str:

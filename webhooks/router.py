@@ -59,7 +59,7 @@ class WebhookRouter:
         for method in ("admit", "done", "release"):
             if not callable(getattr(event_filter, method, None)):
                 raise WebhookConfigError(
-                    f"WebhookRouter.use: a {type(event_filter).__name__} has no {method}() method"
+                    f"WebhookRouter.use: {type(event_filter).__name__!r} object has no {method}() method"
                 )
         self._filters.append(event_filter)
         return event_filter

@@ -208,5 +208,5 @@ def test_use_rejects_objects_missing_the_protocol(router: WebhookRouter) -> None
         async def admit(self, event: WebhookEvent) -> bool:
             return True
 
-    with pytest.raises(WebhookConfigError, match="a HalfFilter has no done"):
+    with pytest.raises(WebhookConfigError, match="'HalfFilter' object has no done"):
         router.use(HalfFilter())  # type: ignore[arg-type]

@@ -1,0 +1,241 @@
+"""``add_webhook_route``: the thin aiohttp adapter, and the only module importing aiohttp.
+
+It checks method, ``Content-Type`` and size, runs the pure auth check and ``parse_event``, then
+dispatches (or stores in an inbox) and maps the outcome to a status; nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable
+from typing import Literal, Protocol
+
+from aiohttp import web
+from aiohttp.log import access_logger
+
+from ._redact import AccessLogRedactor
+from .auth import (
+    Authenticator,
+    BasicAuth,
+    PathToken,
+    QueryToken,
+    RequestView,
+    as_authenticator,
+    iter_authenticators,
+)
+from .errors import HandlerError, WebhookConfigError, WebhookPayloadError
+from .events import WebhookEvent
+from .parsing import parse_event
+from .router import WebhookRouter
+
+__all__ = ["MAX_BODY_SIZE", "Inbox", "add_webhook_route", "protect_access_log"]
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_SIZE = 1024 * 1024
+"""Default limit of a delivery body, in bytes (TakeOne's events are a few KiB)."""
+
+_REDACTOR = AccessLogRedactor()
+_PENDING = web.AppKey("webhooks_pending_tasks", set[asyncio.Task[None]])
+_FINAL_VARIABLE = re.compile(r"/\{[^{}/]+\}$")
+
+
+class Inbox(Protocol):
+    """Durable storage the adapter hands events to instead of dispatching them."""
+
+    async def append(self, event: WebhookEvent) -> bool:
+        """Store ``event``; True if newly stored, False if it was already there."""
+        ...
+
+
+def protect_access_log(access_log: logging.Logger) -> None:
+    """Redact webhook secrets in ``access_log``, for a runner given its own ``access_log=``
+    logger (``aiohttp.access``, the default, is protected by ``add_webhook_route`` itself)."""
+    if _REDACTOR not in access_log.filters:
+        access_log.addFilter(_REDACTOR)
+
+
+def _answer(status: int, text: str | None = None) -> web.Response:
+    return web.Response(status=status, text=text)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed ``limit`` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_auth(
+    auth: Authenticator | Iterable[Authenticator] | None, path: str
+) -> Authenticator | None:
+    if auth is None:
+        logger.warning(
+            "webhook route %s accepts unauthenticated deliveries (auth=None): anyone who "
+            "finds the URL can post events",
+            path,
+        )
+        return None
+    authenticator = as_authenticator(auth)
+    checks = list(iter_authenticators(authenticator))
+    path_tokens = [check for check in checks if isinstance(check, PathToken)]
+    if path_tokens and not _FINAL_VARIABLE.search(path):
+        raise WebhookConfigError(
+            f"add_webhook_route: PathToken needs a route ending in a variable segment, "
+            f"e.g. {path.rstrip('/')}/{{token}}"
+        )
+    _REDACTOR.protect(
+        path,
+        query_params=[check.name for check in checks if isinstance(check, QueryToken)],
+        secret_segment=(
+            (lambda segment: any(token.matches(segment) for token in path_tokens))
+            if path_tokens
+            else None
+        ),
+    )
+    return authenticator
+
+
+async def _drain(app: web.Application) -> None:
+    """On cleanup, wait for every ``ack_first`` handler still running."""
+    pending = app[_PENDING]
+    if pending:
+        logger.info("waiting for %d webhook handler task(s) to finish", len(pending))
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _dispatch_after_ack(router: WebhookRouter, event: WebhookEvent) -> None:
+    try:
+        await router.dispatch(event)
+    except HandlerError:
+        logger.error(
+            "%s failed after it was acknowledged (mode='ack_first'): it will not be redelivered",
+            event.describe(),
+        )
+    except Exception:
+        logger.exception("dispatching %s failed after it was acknowledged", event.describe())
+
+
+def add_webhook_route(
+    app: web.Application,
+    path: str,
+    router: WebhookRouter | None,
+    *,
+    auth: Authenticator | Iterable[Authenticator] | None,
+    mode: Literal["dispatch", "ack_first"] = "dispatch",
+    max_body_size: int = MAX_BODY_SIZE,
+    inbox: Inbox | None = None,
+    name: str | None = None,
+) -> web.AbstractRoute:
+    """Add ``POST path`` to ``app``, receiving TakeOne webhooks into ``router`` (or ``inbox``).
+
+    ``auth`` is required: an authenticator, a list of them (any may pass), or ``None`` to accept
+    unauthenticated deliveries (logged as a warning). Answers: 200 with an empty body when
+    handled (or stored, or a duplicate); 400 bad payload; 401 failed auth; 405 not POST; 413 body
+    over ``max_body_size``; 415 not JSON; 500 a handler raised (the sender should retry); 503
+    the inbox could not store the event. ``mode="ack_first"`` answers 200 before the handlers
+    run, in a task the app awaits on cleanup; with ``inbox=`` nothing is dispatched here.
+    """
+    authenticator = _check_auth(auth, path)
+    if mode not in ("dispatch", "ack_first"):
+        raise WebhookConfigError(
+            f"add_webhook_route: mode must be 'dispatch' or 'ack_first', got {mode!r}"
+        )
+    if isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size < 1:
+        raise WebhookConfigError(
+            f"add_webhook_route: max_body_size must be a positive int, got {max_body_size!r}"
+        )
+    if inbox is not None:
+        if not callable(getattr(inbox, "append", None)):
+            raise WebhookConfigError(
+                f"add_webhook_route: inbox {type(inbox).__name__!r} object has no append() method"
+            )
+        if mode != "dispatch":
+            raise WebhookConfigError(
+                "add_webhook_route: mode='ack_first' does not apply with inbox= (the inbox "
+                "answers once the event is stored; a worker dispatches it)"
+            )
+    elif router is None:
+        raise WebhookConfigError("add_webhook_route: give a router (or an inbox=)")
+    protect_access_log(access_logger)
+    challenge = any(
+        isinstance(check, BasicAuth)
+        for check in (iter_authenticators(authenticator) if authenticator else ())
+    )
+    if mode == "ack_first" and _PENDING not in app:
+        app[_PENDING] = set()
+        app.on_cleanup.append(_drain)
+
+    async def deliver(event: WebhookEvent) -> web.Response:
+        if inbox is not None:
+            try:
+                stored = await inbox.append(event)
+            except Exception:
+                logger.exception("could not store %s in the inbox", event.describe())
+                return _answer(503, "could not store the event")
+            if not stored:
+                logger.info("%s is already in the inbox", event.describe())
+            return _answer(200)
+        assert router is not None
+        if mode == "ack_first":
+            task = asyncio.create_task(_dispatch_after_ack(router, event))
+            pending = app[_PENDING]
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            return _answer(200)
+        try:
+            await router.dispatch(event)
+        except HandlerError:
+            return _answer(500, "a handler failed")
+        except Exception:
+            logger.exception("dispatching %s failed", event.describe())
+            return _answer(500, "a handler failed")
+        return _answer(200)
+
+    async def receive(request: web.Request) -> web.StreamResponse:
+        if not _is_json(request.content_type):
+            return _answer(415, "expected Content-Type: application/json")
+        body = await _read_body(request, max_body_size)
+        if body is None:
+            return _answer(413, f"the body is larger than {max_body_size} bytes")
+        if authenticator is not None:
+            view = RequestView(
+                method=request.method,
+                path=request.path,
+                query=request.query,
+                headers=request.headers,
+                body=body,
+            )
+            if authenticator.verify(view) is not True:
+                logger.warning(
+                    "rejected a delivery to %s from %s: authentication failed",
+                    path,
+                    request.remote,
+                )
+                response = _answer(401, "unauthorized")
+                if challenge:
+                    response.headers["WWW-Authenticate"] = 'Basic realm="webhooks"'
+                return response
+        try:
+            event = parse_event(body)
+        except WebhookPayloadError as exc:
+            logger.warning("rejected a delivery to %s: %s", path, exc)
+            return _answer(400, str(exc))
+        return await deliver(event)
+
+    return app.router.add_post(path, receive, name=name)
