@@ -1,0 +1,149 @@
+"""Webhook deliveries: the events of each life-cycle step, signing, retries, the delivery log."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+import standardwebhooks
+
+from takeone_async.sandbox import Sandbox
+from tests.conftest import load_sample
+from tests.takeone_async.sandbox.conftest import (
+    FAST_CLIENT,
+    FAST_SANDBOX,
+    Receiver,
+    World,
+    make_world,
+)
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+DOCUMENTED = load_sample("webhook_project_published.json")
+
+
+@pytest.fixture
+async def hooked(receiver: Receiver) -> AsyncIterator[Sandbox]:
+    """A sandbox delivering to ``receiver``, signing with SECRET."""
+    async with Sandbox(webhook_urls=[receiver.url], signing_secret=SECRET, **FAST_SANDBOX) as sb:
+        yield sb
+
+
+@pytest.fixture
+async def hooked_world(hooked: Sandbox) -> AsyncIterator[World]:
+    async with hooked.client(**FAST_CLIENT) as client:
+        yield await make_world(client)
+
+
+def steps(events: list[dict]) -> list[tuple[str, str, str]]:
+    return [(e["type"], e["project"]["state"], e["project"]["publishing_status"]) for e in events]
+
+
+async def test_each_state_change_is_one_delivery_in_order(
+    hooked: Sandbox, hooked_world: World, receiver: Receiver
+) -> None:
+    project_id = hooked_world.project.id
+    await hooked.complete_recording(project_id)
+    async with hooked.client(**FAST_CLIENT) as client:
+        await client.projects.publish(project_id)
+        await hooked.settle()
+        await client.projects.unpublish(project_id)
+    await hooked.settle()
+    events = receiver.events
+    assert steps(events) == [
+        ("project_status_change", "editing", "cannot_publish"),
+        ("project_status_change", "completed", "can_publish"),
+        ("project_status_change", "completed", "publishing"),
+        ("project_status_change", "completed", "published"),
+        ("project_published", "completed", "published"),
+        ("project_status_change", "completed", "unpublishing"),
+        ("project_status_change", "completed", "can_publish"),
+        ("project_unpublished", "completed", "can_publish"),
+    ]
+    for event in events:
+        assert set(event) == set(DOCUMENTED)
+        assert set(event["project"]) == set(DOCUMENTED["project"])
+        assert set(event["video_container"]) == set(DOCUMENTED["video_container"])
+        assert isinstance(event["timestamp"], int)
+        assert event["project"]["id"] == project_id
+    modified = [e["project"]["modified_date_time"] for e in events]
+    assert modified == sorted(modified)
+    published = events[4]
+    assert published["project"]["publishing_info"]["landscape"]["video"]["src"].startswith(
+        "https://"
+    )
+    assert (
+        published["video_container"]["publishing_info"] == published["project"]["publishing_info"]
+    )
+    assert events[-1]["video_container"]["publishing_info"] is None
+
+
+async def test_deliveries_are_signed_the_standard_webhooks_way(
+    hooked: Sandbox, hooked_world: World, receiver: Receiver
+) -> None:
+    await hooked.complete_recording(hooked_world.project.id)
+    await hooked.settle()
+    verifier = standardwebhooks.Webhook(SECRET)
+    for headers, body in receiver.received:
+        assert verifier.verify(body, headers)["type"] == "project_status_change"
+        assert headers["Content-Type"] == "application/json"
+    ids = [h["webhook-id"] for h, _ in receiver.received]
+    assert len(set(ids)) == 2
+    assert [d.id for d in hooked.deliveries] == ids
+
+
+async def test_without_a_secret_nothing_is_signed(sandbox: Sandbox, receiver: Receiver) -> None:
+    sandbox.add_webhook_url(receiver.url)
+    async with sandbox.client(**FAST_CLIENT) as client:
+        world = await make_world(client)
+    await sandbox.complete_recording(world.project.id)
+    await sandbox.settle()
+    assert len(receiver.received) == 2
+    assert not any(k.startswith("webhook-") for h, _ in receiver.received for k in h)
+
+
+async def test_a_failed_delivery_is_retried_with_the_same_id_then_the_next_goes(
+    hooked: Sandbox, hooked_world: World, receiver: Receiver
+) -> None:
+    receiver.statuses = [500, 503, 204]
+    await hooked.complete_recording(hooked_world.project.id)
+    await hooked.settle()
+    first, second = hooked.deliveries
+    assert [a.status for a in first.attempts] == [500, 503, 204]
+    assert (first.state, second.state) == ("delivered", "delivered")
+    ids = [h["webhook-id"] for h, _ in receiver.received]
+    assert ids == [first.id] * 3 + [second.id]
+    assert [e["project"]["state"] for e in receiver.events] == ["editing"] * 3 + ["completed"]
+
+
+async def test_a_delivery_that_never_succeeds_is_marked_failed(receiver: Receiver) -> None:
+    receiver.statuses = [500] * 3
+    async with Sandbox(webhook_urls=[receiver.url], webhook_attempts=3, **FAST_SANDBOX) as sb:
+        async with sb.client(**FAST_CLIENT) as client:
+            world = await make_world(client)
+        await sb.complete_recording(world.project.id)
+        await sb.settle()
+        failed, delivered = sb.deliveries
+    assert failed.state == "failed"
+    assert len(failed.attempts) == 3
+    assert delivered.state == "delivered"
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_an_unreachable_receiver_is_recorded_with_the_error_and_no_secret() -> None:
+    url = f"http://127.0.0.1:{closed_port()}/hooks?token=s3cret-token"
+    async with Sandbox(webhook_urls=[url], webhook_attempts=2, **FAST_SANDBOX) as sb:
+        async with sb.client(**FAST_CLIENT) as client:
+            world = await make_world(client)
+        await sb.complete_recording(world.project.id)
+        await sb.settle()
+        delivery = sb.deliveries[0]
+        assert delivery.state == "failed"
+        assert delivery.url.endswith("/hooks?token=***")
+        assert all(a.status is None and a.error for a in delivery.attempts)
+        assert "s3cret-token" not in repr(sb.deliveries)
