@@ -144,6 +144,13 @@ class MemoryInbox:
             if entry is not None and entry.status == CLAIMED:
                 entry.claimed_until = until
 
+    async def release(self, deliveries: Collection[Delivery]) -> None:
+        for delivery in deliveries:
+            entry = self._active.get(delivery.key)
+            if entry is not None and entry.status == CLAIMED:
+                entry.status = PENDING
+        self._wake.set()
+
     def _finish(self, delivery: Delivery, status: str) -> _Entry | None:
         entry = self._active.pop(delivery.key, None)
         if entry is not None:

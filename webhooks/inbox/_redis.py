@@ -24,7 +24,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._errors import InboxError
-from ._redis_scripts import ACK, APPEND, DEAD_LETTER, FAIL, LOCK, POP_DUE, REPLAY, SKIP_STALE, TOUCH
+from ._redis_scripts import (
+    ACK,
+    APPEND,
+    DEAD_LETTER,
+    FAIL,
+    LOCK,
+    POP_DUE,
+    RELEASE,
+    REPLAY,
+    SKIP_STALE,
+    TOUCH,
+)
 from ._rules import from_micros, from_seconds, micros, record_of
 from ._types import DeadLetter, Delivery, InboxCounts, ProjectMark, StaleRecord
 from ._url import redact
@@ -324,6 +335,18 @@ class RedisStreamInbox:
                 entry_id, consumer = _split(delivery.handle)
                 keys = [self.stream, self._key("lock", delivery.project_id or "-")]
                 await self._script("touch", TOUCH, keys, [self.group, consumer, entry_id, ttl])
+
+    async def release(self, deliveries: Collection[Delivery]) -> None:
+        now = self._now_ms()
+        async with self._storage("release"):
+            for delivery in deliveries:
+                project = delivery.project_id or "-"
+                keys = [
+                    self._key("lock", project),
+                    self._key("parked", project),
+                    self._key("retry"),
+                ]
+                await self._script("release", RELEASE, keys, [_split(delivery.handle)[0], now])
 
     async def ack(self, delivery: Delivery) -> None:
         modified = micros(delivery.modified)

@@ -100,6 +100,16 @@ end
 return 1
 """
 
+# KEYS: lock, parked, retry ; ARGV: entry id, now ms.  Due at once for any consumer.
+RELEASE = (
+    _RELEASE
+    + """
+release(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+return 1
+"""
+)
+
 _FINISH = (
     _RELEASE
     + """

@@ -254,6 +254,17 @@ class SQLiteInbox:
                 wake=False,
             )
 
+    async def release(self, deliveries: Collection[Delivery]) -> None:
+        params = [(int(d.handle),) for d in deliveries]
+        if params:
+            await self._write(
+                lambda conn: conn.executemany(
+                    "UPDATE deliveries SET status = 'pending', claimed_by = NULL "
+                    "WHERE seq = ? AND status = 'claimed'",
+                    params,
+                )
+            )
+
     async def ack(self, delivery: Delivery) -> None:
         now, seq, project, modified = (
             self._clock(),

@@ -97,7 +97,8 @@ class Inbox(Protocol):
 
     ``append`` stores a delivery before the receiver answers 2xx; ``claim`` hands deliveries to a
     consumer (at most one per project at a time, oldest ``modified_date_time`` first), which then
-    calls exactly one of ``ack``, ``fail``, ``dead_letter`` or ``skip_stale``. A claimed delivery
+    calls exactly one of ``ack``, ``fail``, ``dead_letter``, ``skip_stale`` or ``release``. A
+    claimed delivery
     that is not finished within the backend's visibility timeout is handed out again.
     """
 
@@ -111,6 +112,10 @@ class Inbox(Protocol):
 
     async def touch(self, deliveries: Collection[Delivery]) -> None:
         """Restart the visibility timeout of deliveries still being handled."""
+        ...
+
+    async def release(self, deliveries: Collection[Delivery]) -> None:
+        """Give back claimed deliveries that were not started (no attempt is counted)."""
         ...
 
     async def ack(self, delivery: Delivery) -> None:

@@ -220,3 +220,14 @@ async def test_a_delivery_without_a_modified_time_is_never_stale(inbox: Inbox) -
     assert undated.modified is None
     assert not undated.stale
     assert (await inbox.seen(["p1"]))["p1"].modified == at(9)
+
+
+async def test_release_gives_claimed_deliveries_back_at_once(inbox: Inbox) -> None:
+    await inbox.append(project_event("p1", 1))
+    await inbox.append(project_event("p1", 2))
+    [first] = await claim_all(inbox, "stopping-worker")
+    await inbox.release([first])
+    await inbox.release([])
+    [again] = await claim_all(inbox, "next-worker")
+    assert again.key == first.key
+    assert again.attempts == 0
