@@ -34,8 +34,12 @@ def _apply(target: dict[str, Any], changes: dict[str, Any]) -> None:
             target[key] = value
 
 
-def event_data(event_type: str = "project_published", *,
-               project_fields: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
+def event_data(
+    event_type: str = "project_published",
+    *,
+    project_fields: dict[str, Any] | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
     """The documented sample with ``type`` set, then ``project_fields`` and top-level
     ``changes`` applied."""
     data: dict[str, Any] = copy.deepcopy(load_sample(SAMPLE))
@@ -58,8 +62,13 @@ def make_event(event_type: str = "project_published", **changes: Any) -> Webhook
 class Recorder:
     """An async handler that records its calls and can fail or wait first."""
 
-    def __init__(self, name: str = "handler", *, fail: BaseException | None = None,
-                 log: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "handler",
+        *,
+        fail: BaseException | None = None,
+        log: list[str] | None = None,
+    ) -> None:
         self.__qualname__ = name
         self.name = name
         self.fail = fail
@@ -115,8 +124,9 @@ def serve(aiohttp_client: Any) -> Callable[..., Awaitable[TestClient[Any, Any]]]
     """``await serve(router, path=ROUTE, **route_options)``: a test client for an app with one
     webhook route (query-token auth with SECRET unless ``auth=`` is given)."""
 
-    async def start(router: WebhookRouter | None, path: str = ROUTE,
-                    **options: Any) -> TestClient[Any, Any]:
+    async def start(
+        router: WebhookRouter | None, path: str = ROUTE, **options: Any
+    ) -> TestClient[Any, Any]:
         options.setdefault("auth", QueryToken("token", SECRET))
         app = web.Application()
         add_webhook_route(app, path, router, **options)
@@ -126,9 +136,15 @@ def serve(aiohttp_client: Any) -> Callable[..., Awaitable[TestClient[Any, Any]]]
     return start
 
 
-async def post(client: TestClient[Any, Any], body: bytes, *, path: str = ROUTE,
-               token: str | None = SECRET, content_type: str = "application/json",
-               **kwargs: Any) -> tuple[int, str]:
+async def post(
+    client: TestClient[Any, Any],
+    body: bytes,
+    *,
+    path: str = ROUTE,
+    token: str | None = SECRET,
+    content_type: str = "application/json",
+    **kwargs: Any,
+) -> tuple[int, str]:
     """POST a delivery; returns (status, body text)."""
     params = {"token": token} if token is not None else None
     headers = {"Content-Type": content_type, **kwargs.pop("headers", {})}

@@ -49,11 +49,13 @@ async def test_a_good_delivery_gets_200_and_one_typed_handler_call(
     assert await post(client, event_body()) == (200, "")
     assert len(recorder.events) == 1
     event = recorder.events[0]
-    assert isinstance(event, ProjectPublished) and event.project.id == PROJECT_ID
+    assert isinstance(event, ProjectPublished)
+    assert event.project.id == PROJECT_ID
 
 
-@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8",
-                                          "application/vnd.takeone+json"])
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "application/vnd.takeone+json"]
+)
 async def test_json_content_types_with_parameters_or_suffixes_are_accepted(
     serve: Serve, router: WebhookRouter, recorder: Recorder, content_type: str
 ) -> None:
@@ -66,23 +68,30 @@ async def test_a_bad_payload_gets_400_with_the_reason(
 ) -> None:
     client = await serve(router)
     assert await post(client, event_body(timestamp="soon")) == (
-        400, "$.timestamp: expected Unix seconds (a number), got a string"
+        400,
+        "$.timestamp: expected Unix seconds (a number), got a string",
     )
     assert await post(client, b'{"type": "x", "timestamp": 1, "type": "y"}') == (
-        400, "invalid JSON: duplicate key 'type' in an object"
+        400,
+        "invalid JSON: duplicate key 'type' in an object",
     )
     assert recorder.events == []
 
 
 @pytest.mark.parametrize("token", [None, "wrong", OLD_SECRET])
 async def test_failed_auth_gets_401_without_detail(
-    serve: Serve, router: WebhookRouter, recorder: Recorder, token: str | None,
+    serve: Serve,
+    router: WebhookRouter,
+    recorder: Recorder,
+    token: str | None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = await serve(router)
     assert await post(client, event_body(), token=token) == (401, "unauthorized")
     assert recorder.events == []
-    assert f"rejected a delivery to {ROUTE} from 127.0.0.1: authentication failed" in caplog.messages
+    assert (
+        f"rejected a delivery to {ROUTE} from 127.0.0.1: authentication failed" in caplog.messages
+    )
 
 
 async def test_auth_runs_before_parsing(serve: Serve, router: WebhookRouter) -> None:
@@ -90,7 +99,9 @@ async def test_auth_runs_before_parsing(serve: Serve, router: WebhookRouter) -> 
     assert await post(client, b"not json", token="wrong") == (401, "unauthorized")
 
 
-async def test_other_methods_get_405(serve: Serve, router: WebhookRouter, recorder: Recorder) -> None:
+async def test_other_methods_get_405(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
     client = await serve(router)
     for method in ("GET", "PUT", "DELETE"):
         async with client.request(method, ROUTE, params={"token": SECRET}) as resp:
@@ -99,15 +110,20 @@ async def test_other_methods_get_405(serve: Serve, router: WebhookRouter, record
     assert recorder.events == []
 
 
-async def test_a_body_over_the_limit_gets_413(serve: Serve, router: WebhookRouter,
-                                              recorder: Recorder) -> None:
+async def test_a_body_over_the_limit_gets_413(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
     client = await serve(router, max_body_size=100)
-    assert await post(client, b"{" + b" " * 200 + b"}") == (413, "the body is larger than 100 bytes")
+    assert await post(client, b"{" + b" " * 200 + b"}") == (
+        413,
+        "the body is larger than 100 bytes",
+    )
     assert recorder.events == []
 
 
-async def test_a_chunked_body_over_the_limit_gets_413(serve: Serve, router: WebhookRouter,
-                                                      recorder: Recorder) -> None:
+async def test_a_chunked_body_over_the_limit_gets_413(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(5):
             yield b" " * 40
@@ -117,24 +133,31 @@ async def test_a_chunked_body_over_the_limit_gets_413(serve: Serve, router: Webh
     assert recorder.events == []
 
 
-async def test_the_default_limit_is_one_mebibyte(serve: Serve, router: WebhookRouter,
-                                                 recorder: Recorder) -> None:
+async def test_the_default_limit_is_one_mebibyte(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
     assert MAX_BODY_SIZE == 1024 * 1024
     client = await serve(router)
     padded = event_body()[:-1] + b" " * (MAX_BODY_SIZE - len(event_body())) + b"}"
     assert len(padded) == MAX_BODY_SIZE
     assert await post(client, io.BytesIO(padded)) == (200, "")  # type: ignore[arg-type]
-    assert await post(client, io.BytesIO(padded + b" ")) == (413, f"the body is larger than {MAX_BODY_SIZE} bytes")
+    assert await post(client, io.BytesIO(padded + b" ")) == (
+        413,
+        f"the body is larger than {MAX_BODY_SIZE} bytes",
+    )
     assert len(recorder.events) == 1
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "application/jsonp", ""])
-async def test_a_non_json_content_type_gets_415(serve: Serve, router: WebhookRouter,
-                                                recorder: Recorder, content_type: str) -> None:
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/jsonp", ""]
+)
+async def test_a_non_json_content_type_gets_415(
+    serve: Serve, router: WebhookRouter, recorder: Recorder, content_type: str
+) -> None:
     client = await serve(router)
     assert await post(client, event_body(), content_type=content_type) == (
-        415, "expected Content-Type: application/json"
+        415,
+        "expected Content-Type: application/json",
     )
     assert recorder.events == []
 
@@ -153,7 +176,10 @@ async def test_a_failing_handler_gets_500_and_reaches_on_error(
     client = await serve(router)
     assert await post(client, event_body()) == (500, "a handler failed")
     assert reported == [boom]
-    assert f"handler store failed for project_published event for project {PROJECT_ID}" in caplog.messages
+    assert (
+        f"handler store failed for project_published event for project {PROJECT_ID}"
+        in caplog.messages
+    )
 
 
 async def test_a_failing_filter_gets_500_and_is_logged(
@@ -172,6 +198,7 @@ async def test_a_failing_filter_gets_500_and_is_logged(
 
 
 # ---- ack_first ---------------------------------------------------------------------------
+
 
 async def test_ack_first_answers_before_a_slow_handler_which_finishes_before_shutdown(
     serve: Serve, router: WebhookRouter
@@ -216,11 +243,14 @@ async def test_ack_first_logs_an_unexpected_dispatch_error(
     async with asyncio.timeout(10):
         assert await post(client, event_body()) == (200, "")
         await client.close()
-    assert any(m.startswith("dispatching project_published event") and "acknowledged" in m
-               for m in caplog.messages)
+    assert any(
+        m.startswith("dispatching project_published event") and "acknowledged" in m
+        for m in caplog.messages
+    )
 
 
 # ---- inbox -------------------------------------------------------------------------------
+
 
 async def test_inbox_mode_stores_the_event_then_answers_200_and_dispatches_nothing(
     serve: Serve, router: WebhookRouter, recorder: Recorder
@@ -251,26 +281,36 @@ async def test_inbox_mode_rejects_a_bad_payload_without_storing_it(serve: Serve)
 async def test_inbox_failure_gets_503(serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
     client = await serve(None, inbox=FakeInbox(fail=OSError("disk full")))
     assert await post(client, event_body()) == (503, "could not store the event")
-    assert f"could not store project_published event for project {PROJECT_ID} in the inbox" in caplog.messages
+    assert (
+        f"could not store project_published event for project {PROJECT_ID} in the inbox"
+        in caplog.messages
+    )
 
 
 # ---- other authenticators over HTTP ------------------------------------------------------
 
+
 async def test_a_path_token_route(serve: Serve, router: WebhookRouter, recorder: Recorder) -> None:
     client = await serve(router, path="/takeone/webhooks/{token}", auth=PathToken(SECRET))
-    assert await post(client, event_body(), path=f"/takeone/webhooks/{SECRET}", token=None) == (200, "")
+    assert await post(client, event_body(), path=f"/takeone/webhooks/{SECRET}", token=None) == (
+        200,
+        "",
+    )
     assert (await post(client, event_body(), path="/takeone/webhooks/nope", token=None))[0] == 401
     assert len(recorder.events) == 1
 
 
-async def test_basic_auth_and_its_challenge(serve: Serve, router: WebhookRouter,
-                                            recorder: Recorder) -> None:
+async def test_basic_auth_and_its_challenge(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
     client = await serve(router, auth=BasicAuth("takeone", SECRET))
     good = base64.b64encode(f"takeone:{SECRET}".encode()).decode()
-    assert await post(client, event_body(), token=None,
-                      headers={"Authorization": f"Basic {good}"}) == (200, "")
-    async with client.post(ROUTE, data=event_body(),
-                           headers={"Content-Type": "application/json"}) as resp:
+    assert await post(
+        client, event_body(), token=None, headers={"Authorization": f"Basic {good}"}
+    ) == (200, "")
+    async with client.post(
+        ROUTE, data=event_body(), headers={"Content-Type": "application/json"}
+    ) as resp:
         assert resp.status == 401
         assert resp.headers["WWW-Authenticate"] == 'Basic realm="webhooks"'
     assert len(recorder.events) == 1
@@ -278,25 +318,34 @@ async def test_basic_auth_and_its_challenge(serve: Serve, router: WebhookRouter,
 
 async def test_no_challenge_header_without_basic_auth(serve: Serve, router: WebhookRouter) -> None:
     client = await serve(router)
-    async with client.post(ROUTE, data=event_body(), headers={"Content-Type": "application/json"}) as resp:
-        assert resp.status == 401 and "WWW-Authenticate" not in resp.headers
+    async with client.post(
+        ROUTE, data=event_body(), headers={"Content-Type": "application/json"}
+    ) as resp:
+        assert resp.status == 401
+        assert "WWW-Authenticate" not in resp.headers
 
 
 async def test_a_signed_delivery(serve: Serve, router: WebhookRouter, recorder: Recorder) -> None:
     key = b"relay-signing-key-0123456789abcd"
     client = await serve(router, auth=StandardWebhooksSignature(key))
     body, now = event_body(), int(time.time())
-    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(now),
-               "webhook-signature": signature_header([key], "msg_1", now, body)}
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(now),
+        "webhook-signature": signature_header([key], "msg_1", now, body),
+    }
     assert await post(client, body, token=None, headers=headers) == (200, "")
     headers["webhook-signature"] = signature_header([key], "msg_1", now, body + b" ")
     assert (await post(client, body, token=None, headers=headers))[0] == 401
     assert len(recorder.events) == 1
 
 
-async def test_two_secrets_during_rotation(serve: Serve, router: WebhookRouter,
-                                           recorder: Recorder) -> None:
-    client = await serve(router, auth=[QueryToken("token", SECRET), QueryToken("token", OLD_SECRET)])
+async def test_two_secrets_during_rotation(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
+    client = await serve(
+        router, auth=[QueryToken("token", SECRET), QueryToken("token", OLD_SECRET)]
+    )
     assert await post(client, event_body(), token=SECRET) == (200, "")
     assert await post(client, event_body(), token=OLD_SECRET) == (200, "")
     assert (await post(client, event_body(), token="retired"))[0] == 401
@@ -304,6 +353,7 @@ async def test_two_secrets_during_rotation(serve: Serve, router: WebhookRouter,
 
 
 # ---- set-up ------------------------------------------------------------------------------
+
 
 def test_auth_is_a_required_keyword() -> None:
     with pytest.raises(TypeError, match="auth"):
@@ -314,8 +364,11 @@ async def test_auth_none_accepts_anything_but_warns(
     serve: Serve, router: WebhookRouter, recorder: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = await serve(router, auth=None)
-    assert any(r.levelno == logging.WARNING and "accepts unauthenticated deliveries (auth=None)"
-               in r.getMessage() for r in caplog.records)
+    assert any(
+        r.levelno == logging.WARNING
+        and "accepts unauthenticated deliveries (auth=None)" in r.getMessage()
+        for r in caplog.records
+    )
     assert await post(client, event_body(), token=None) == (200, "")
     assert len(recorder.events) == 1
 
@@ -323,8 +376,12 @@ async def test_auth_none_accepts_anything_but_warns(
 @pytest.mark.parametrize(
     ("path", "options", "message"),
     [
-        ("/hooks", {"auth": PathToken(SECRET)}, r"PathToken needs a route ending in a variable "
-                                                 r"segment, e.g. /hooks/\{token\}"),
+        (
+            "/hooks",
+            {"auth": PathToken(SECRET)},
+            r"PathToken needs a route ending in a variable "
+            r"segment, e.g. /hooks/\{token\}",
+        ),
         (ROUTE, {"mode": "later"}, "mode must be 'dispatch' or 'ack_first', got 'later'"),
         (ROUTE, {"max_body_size": 0}, "max_body_size must be a positive int"),
         (ROUTE, {"max_body_size": True}, "max_body_size must be a positive int"),
@@ -344,9 +401,11 @@ def test_bad_set_up_fails_at_once(path: str, options: dict[str, Any], message: s
 
 def test_the_route_is_returned_and_named() -> None:
     app = web.Application()
-    route = add_webhook_route(app, ROUTE, WebhookRouter(), auth=QueryToken("token", SECRET),
-                              name="takeone-webhooks")
-    assert route.method == "POST" and app.router["takeone-webhooks"].url_for().path == ROUTE
+    route = add_webhook_route(
+        app, ROUTE, WebhookRouter(), auth=QueryToken("token", SECRET), name="takeone-webhooks"
+    )
+    assert route.method == "POST"
+    assert app.router["takeone-webhooks"].url_for().path == ROUTE
 
 
 def test_handler_error_is_what_dispatch_mode_maps_to_500() -> None:

@@ -26,8 +26,14 @@ from webhooks.aiohttp import add_webhook_route
 PATH_SECRET = "path-s3cret-do-not-log-55d0"
 PASSWORD = "basic-pa55word-do-not-log"
 SIGNING = "whsec_" + base64.b64encode(b"signing-key-do-not-log-32bytes!!").decode()
-SECRETS = [SECRET, OLD_SECRET, PATH_SECRET, PASSWORD, SIGNING.removeprefix("whsec_"),
-           base64.b64encode(f"takeone:{PASSWORD}".encode()).decode()]
+SECRETS = [
+    SECRET,
+    OLD_SECRET,
+    PATH_SECRET,
+    PASSWORD,
+    SIGNING.removeprefix("whsec_"),
+    base64.b64encode(f"takeone:{PASSWORD}".encode()).decode(),
+]
 _FORMAT = logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
@@ -38,17 +44,23 @@ def everything_logged(records: list[logging.LogRecord]) -> str:
 
 def make_app(router: WebhookRouter) -> web.Application:
     app = web.Application()
-    add_webhook_route(app, "/takeone/webhooks", router,
-                      auth=[QueryToken("token", SECRET), QueryToken("token", OLD_SECRET)])
-    add_webhook_route(app, "/takeone/hooks/{token}", router, auth=PathToken(PATH_SECRET),
-                      mode="ack_first")
+    add_webhook_route(
+        app,
+        "/takeone/webhooks",
+        router,
+        auth=[QueryToken("token", SECRET), QueryToken("token", OLD_SECRET)],
+    )
+    add_webhook_route(
+        app, "/takeone/hooks/{token}", router, auth=PathToken(PATH_SECRET), mode="ack_first"
+    )
     add_webhook_route(app, "/takeone/basic", router, auth=BasicAuth("takeone", PASSWORD))
     add_webhook_route(app, "/takeone/signed", router, auth=StandardWebhooksSignature(SIGNING))
     return app
 
 
-async def test_no_secret_reaches_any_log_line(aiohttp_client: Any,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_secret_reaches_any_log_line(
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="aiohttp.access")
     router = WebhookRouter()
@@ -56,9 +68,14 @@ async def test_no_secret_reaches_any_log_line(aiohttp_client: Any,
     client = await aiohttp_client(make_app(router))
     body, now = event_body(), int(time.time())
     basic = {"Authorization": "Basic " + base64.b64encode(f"takeone:{PASSWORD}".encode()).decode()}
-    wrong_basic = {"Authorization": "Basic " + base64.b64encode(f"takeone:{OLD_SECRET}".encode()).decode()}
-    signed = {"webhook-id": "msg_1", "webhook-timestamp": str(now),
-              "webhook-signature": signature_header([decode_secret(SIGNING)], "msg_1", now, body)}
+    wrong_basic = {
+        "Authorization": "Basic " + base64.b64encode(f"takeone:{OLD_SECRET}".encode()).decode()
+    }
+    signed = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(now),
+        "webhook-signature": signature_header([decode_secret(SIGNING)], "msg_1", now, body),
+    }
 
     statuses = [
         (await post(client, body, token=SECRET))[0],

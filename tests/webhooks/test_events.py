@@ -17,7 +17,8 @@ def test_the_type_table_is_read_only_and_holds_the_three_documented_types() -> N
 
 
 def test_unknown_event_is_a_webhook_event_but_not_a_project_event() -> None:
-    assert issubclass(UnknownEvent, WebhookEvent) and not issubclass(UnknownEvent, ProjectEvent)
+    assert issubclass(UnknownEvent, WebhookEvent)
+    assert not issubclass(UnknownEvent, ProjectEvent)
 
 
 @pytest.mark.parametrize(

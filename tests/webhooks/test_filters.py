@@ -40,10 +40,12 @@ def at(modified: str, **changes: object) -> WebhookEvent:
 
 
 def test_the_filters_implement_the_protocol() -> None:
-    assert isinstance(Deduplicate(), EventFilter) and isinstance(DropStale(), EventFilter)
+    assert isinstance(Deduplicate(), EventFilter)
+    assert isinstance(DropStale(), EventFilter)
 
 
 # ---- Deduplicate ---------------------------------------------------------------------------
+
 
 async def test_deduplicate_skips_a_repeat_within_the_window_and_admits_it_after() -> None:
     clock = Clock()
@@ -96,8 +98,9 @@ async def test_deduplicate_forgets_the_oldest_beyond_max_entries() -> None:
     assert await router.dispatch(make_event(timestamp=3)) is False
 
 
-@pytest.mark.parametrize("options", [{"window": 0}, {"window": timedelta(seconds=-1)},
-                                     {"max_entries": 0}])
+@pytest.mark.parametrize(
+    "options", [{"window": 0}, {"window": timedelta(seconds=-1)}, {"max_entries": 0}]
+)
 def test_deduplicate_rejects_nonsense_settings(options: dict[str, object]) -> None:
     with pytest.raises(WebhookConfigError, match="Deduplicate"):
         Deduplicate(**options)  # type: ignore[arg-type]
@@ -105,7 +108,10 @@ def test_deduplicate_rejects_nonsense_settings(options: dict[str, object]) -> No
 
 # ---- DropStale -----------------------------------------------------------------------------
 
-async def test_drop_stale_skips_an_older_state_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+
+async def test_drop_stale_skips_an_older_state_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO, logger="webhooks.filters")
     router, handler = routed(DropStale())
     assert await router.dispatch(at("2024-05-01T10:00:00Z", type="project_unpublished")) is True
@@ -119,7 +125,7 @@ async def test_drop_stale_skips_an_older_state_and_says_so(caplog: pytest.LogCap
 
 
 async def test_drop_stale_admits_equal_and_newer_states_and_other_projects() -> None:
-    router, handler = routed(DropStale())
+    router, _handler = routed(DropStale())
     await router.dispatch(at("2024-05-01T10:00:00Z"))
     assert await router.dispatch(at("2024-05-01T10:00:00Z", timestamp=2)) is True
     assert await router.dispatch(at("2024-05-01T11:00:00Z")) is True
@@ -148,7 +154,9 @@ async def test_drop_stale_forgets_the_least_recent_project_beyond_max_projects()
     drop = DropStale(max_projects=1)
     router, _ = routed(drop)
     await router.dispatch(at("2024-05-01T10:00:00Z"))
-    await router.dispatch(make_event(project_fields={"id": "b", "modified_date_time": "2024-05-01T10:00:00Z"}))
+    await router.dispatch(
+        make_event(project_fields={"id": "b", "modified_date_time": "2024-05-01T10:00:00Z"})
+    )
     assert repr(drop) == "DropStale(remembered=1)"
     assert await router.dispatch(at("2024-05-01T09:00:00Z")) is True
 

@@ -12,9 +12,7 @@ from webhooks._json import MAX_DEPTH, MAX_NUMBER_LENGTH, canonical_json, decode_
 
 
 def test_decodes_an_object() -> None:
-    assert decode_object(b' {"a": [1, 2.5, "x", null, true]} ') == {
-        "a": [1, 2.5, "x", None, True]
-    }
+    assert decode_object(b' {"a": [1, 2.5, "x", null, true]} ') == {"a": [1, 2.5, "x", None, True]}
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,8 @@ def test_the_documented_sample_parses_to_a_typed_event() -> None:
     assert container.id == "7fd3964f-9f4b-49f4-a2d7-74c2927498b7"
     assert container.hotlinking_protection_enabled is False
     assert container.allowed_origins == ()
-    assert project.extra == {} and container.extra == {}
+    assert project.extra == {}
+    assert container.extra == {}
 
 
 @pytest.mark.parametrize(
@@ -66,15 +67,23 @@ def test_the_documented_sample_parses_to_a_typed_event() -> None:
 )
 def test_each_documented_type_has_its_class(event_type: str, cls: type[WebhookEvent]) -> None:
     event = parse_event(event_body(event_type))
-    assert type(event) is cls and isinstance(event, ProjectEvent)
-    assert EVENT_TYPES[event_type] is cls and cls.TYPE == event_type
+    assert type(event) is cls
+    assert isinstance(event, ProjectEvent)
+    assert EVENT_TYPES[event_type] is cls
+    assert event_type == cls.TYPE
 
 
 @pytest.mark.parametrize("publishing_info", [None, DROP, {}])
 def test_publishing_info_may_be_null_missing_or_empty(publishing_info: Any) -> None:
-    event = parse_event(event_body("project_status_change", project_fields={
-        "publishing_info": publishing_info, "published_video_stream": None,
-    }))
+    event = parse_event(
+        event_body(
+            "project_status_change",
+            project_fields={
+                "publishing_info": publishing_info,
+                "published_video_stream": None,
+            },
+        )
+    )
     assert event.project is not None
     assert event.project.publishing_info in (None, {})
     assert event.project.published_video_stream is None
@@ -86,10 +95,12 @@ def test_unknown_fields_are_kept_in_extra() -> None:
     data["project"]["publishing_info"]["square"] = {"video": {"src": "https://s", "codec": "av1"}}
     data["video_container"]["owner"] = {"id": "o1"}
     event = parse_event(json.dumps(data).encode())
-    assert event.project is not None and event.project.publishing_info is not None
+    assert event.project is not None
+    assert event.project.publishing_info is not None
     assert event.project.extra == {"archived": True}
     square = event.project.publishing_info["square"]
-    assert square.video is not None and square.video.extra == {"codec": "av1"}
+    assert square.video is not None
+    assert square.video.extra == {"codec": "av1"}
     assert event.project.stream_url("square") == "https://s"
     assert event.video_container is not None
     assert event.video_container.extra == {"owner": {"id": "o1"}}
@@ -97,9 +108,12 @@ def test_unknown_fields_are_kept_in_extra() -> None:
 
 
 def test_unknown_enum_values_stay_plain_strings() -> None:
-    event = parse_event(event_body(project_fields={"state": "archived", "publishing_status": "queued"}))
+    event = parse_event(
+        event_body(project_fields={"state": "archived", "publishing_status": "queued"})
+    )
     assert event.project is not None
-    assert event.project.state == "archived" and not isinstance(event.project.state, ProjectState)
+    assert event.project.state == "archived"
+    assert not isinstance(event.project.state, ProjectState)
     assert event.project.publishing_status == "queued"
 
 
@@ -107,7 +121,8 @@ def test_an_unknown_type_parses_to_unknown_event_with_its_summaries() -> None:
     event = parse_event(event_body("project_archived"))
     assert type(event) is UnknownEvent
     assert event.type == "project_archived"
-    assert event.project is not None and event.project.id == PROJECT_ID
+    assert event.project is not None
+    assert event.project.id == PROJECT_ID
     assert event.payload["type"] == "project_archived"
 
 
@@ -115,7 +130,8 @@ def test_an_unknown_type_parses_to_unknown_event_with_its_summaries() -> None:
 def test_an_unknown_type_never_fails_on_its_project(project: Any) -> None:
     event = parse_event(event_body("headshot_ready", project=project, video_container=project))
     assert isinstance(event, UnknownEvent)
-    assert event.project is None and event.project_id is None
+    assert event.project is None
+    assert event.project_id is None
     assert event.video_container is None
     assert event.describe() == "headshot_ready event for project -"
 
@@ -138,7 +154,8 @@ def test_delivery_key_is_stable_across_reserialisation() -> None:
     first, second = parse_event(compact), parse_event(reordered)
     assert first.raw != second.raw
     assert first.delivery_key == second.delivery_key
-    assert len(first.delivery_key) == 64 and int(first.delivery_key, 16) >= 0
+    assert len(first.delivery_key) == 64
+    assert int(first.delivery_key, 16) >= 0
     assert parse_event(event_body(timestamp=1)).delivery_key != first.delivery_key
 
 
@@ -148,14 +165,17 @@ def test_events_are_frozen_hashable_and_hide_bodies_in_repr() -> None:
     assert event == parse_event(sample_bytes(SAMPLE))
     with pytest.raises(AttributeError):
         event.type = "x"  # type: ignore[misc]
-    assert "raw=" not in repr(event) and "payload=" not in repr(event)
+    assert "raw=" not in repr(event)
+    assert "payload=" not in repr(event)
     assert event.describe() == f"project_published event for project {PROJECT_ID}"
 
 
 def test_describe_escapes_odd_text_for_log_lines() -> None:
     event = parse_event(event_body("evil\nline" + "x" * 100, project_fields={"id": "a\x1b[31m"}))
     text = event.describe()
-    assert "\n" not in text and "\x1b" not in text and "..." in text
+    assert "\n" not in text
+    assert "\x1b" not in text
+    assert "..." in text
 
 
 @pytest.mark.parametrize(
@@ -165,7 +185,10 @@ def test_describe_escapes_odd_text_for_log_lines() -> None:
         ({"type": 7}, "$.type: expected a non-empty string, got a number"),
         ({"type": ""}, "$.type: expected a non-empty string, got a string"),
         ({"timestamp": DROP}, "$.timestamp: required field is missing or null"),
-        ({"timestamp": "1714493662"}, "$.timestamp: expected Unix seconds (a number), got a string"),
+        (
+            {"timestamp": "1714493662"},
+            "$.timestamp: expected Unix seconds (a number), got a string",
+        ),
         ({"timestamp": True}, "$.timestamp: expected Unix seconds (a number), got a boolean"),
         ({"timestamp": 10**20}, "$.timestamp: 100000000000000000000 is out of range"),
         ({"timestamp": -1e300}, "$.timestamp: -1e+300 is out of range"),
@@ -213,22 +236,41 @@ _scalars = (
 )
 _json_values = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 _project_fields = [
-    "id", "video_container", "user", "state", "publishing_status", "language",
-    "created_date_time", "modified_date_time", "published_video_stream", "publishing_info",
+    "id",
+    "video_container",
+    "user",
+    "state",
+    "publishing_status",
+    "language",
+    "created_date_time",
+    "modified_date_time",
+    "published_video_stream",
+    "publishing_info",
 ]
 _likely_values = (
     _json_values
     | st.sampled_from(["2024-04-30T16:10:59.412675Z", "2024-13-01", "completed", "landscape"])
-    | st.fixed_dictionaries({}, optional={"video": _json_values, "images": _json_values,
-                                         "src": _json_values})
-    | st.dictionaries(st.sampled_from(["landscape", "portrait"]),
-                      st.fixed_dictionaries({}, optional={"video": st.fixed_dictionaries(
-                          {}, optional={"src": _json_values, "type": _json_values})}),
-                      max_size=2)
+    | st.fixed_dictionaries(
+        {}, optional={"video": _json_values, "images": _json_values, "src": _json_values}
+    )
+    | st.dictionaries(
+        st.sampled_from(["landscape", "portrait"]),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "video": st.fixed_dictionaries(
+                    {}, optional={"src": _json_values, "type": _json_values}
+                )
+            },
+        ),
+        max_size=2,
+    )
 )
 _summaries = (
     st.fixed_dictionaries(
@@ -260,7 +302,8 @@ def _check(body: bytes) -> None:
         event = parse_event(body)
     except WebhookPayloadError:
         return
-    assert isinstance(event, WebhookEvent) and event.raw is body
+    assert isinstance(event, WebhookEvent)
+    assert event.raw is body
     assert event.timestamp.tzinfo is not None
     assert event.project is not None or isinstance(event, UnknownEvent)
     assert isinstance(event.project, ProjectSummary | None)

@@ -25,8 +25,9 @@ from webhooks import (
 class Gate:
     """A filter that admits according to ``answer`` and records the protocol calls."""
 
-    def __init__(self, name: str, log: list[str], answer: bool = True,
-                 fail: Exception | None = None) -> None:
+    def __init__(
+        self, name: str, log: list[str], answer: bool = True, fail: Exception | None = None
+    ) -> None:
         self.name, self.log, self.answer, self.fail = name, log, answer, fail
 
     def __repr__(self) -> str:
@@ -45,7 +46,9 @@ class Gate:
         self.log.append(f"{self.name}.release")
 
 
-async def test_matching_handlers_run_in_registration_order_then_on_any(router: WebhookRouter) -> None:
+async def test_matching_handlers_run_in_registration_order_then_on_any(
+    router: WebhookRouter,
+) -> None:
     log: list[str] = []
     router.on_any(Recorder("any", log=log))
     router.on(ProjectPublished)(Recorder("by-class", log=log))
@@ -56,8 +59,9 @@ async def test_matching_handlers_run_in_registration_order_then_on_any(router: W
     assert log == ["by-class", "by-string", "by-base-class", "any"]
 
 
-async def test_handlers_receive_the_typed_event_once(router: WebhookRouter,
-                                                     recorder: Recorder) -> None:
+async def test_handlers_receive_the_typed_event_once(
+    router: WebhookRouter, recorder: Recorder
+) -> None:
     event = make_event()
     await router.dispatch(event)
     assert recorder.events == [event]
@@ -99,14 +103,17 @@ async def test_every_handler_runs_and_failures_become_one_handler_error(
     assert info.value.__cause__ is first
     assert info.value.event is event
     assert isinstance(info.value, WebhookError)
-    assert str(info.value) == "2 handler(s) failed for 'project_published' event: ValueError, KeyError"
+    assert (
+        str(info.value) == "2 handler(s) failed for 'project_published' event: ValueError, KeyError"
+    )
     assert reported == [(event, first), (event, second)]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert [r.getMessage() for r in errors] == [
         f"handler a failed for project_published event for project {PROJECT_ID}",
         f"handler c failed for project_published event for project {PROJECT_ID}",
     ]
-    assert errors[0].exc_info is not None and errors[0].exc_info[1] is first
+    assert errors[0].exc_info is not None
+    assert errors[0].exc_info[1] is first
 
 
 async def test_a_failing_error_handler_is_logged_and_the_others_still_run(
@@ -123,8 +130,9 @@ async def test_a_failing_error_handler_is_logged_and_the_others_still_run(
     with pytest.raises(HandlerError):
         await router.dispatch(make_event())
     assert len(calls) == 1
-    assert any(r.getMessage().startswith("on_error handler broken-report failed")
-               for r in caplog.records)
+    assert any(
+        r.getMessage().startswith("on_error handler broken-report failed") for r in caplog.records
+    )
 
 
 async def test_cancellation_is_not_swallowed(router: WebhookRouter) -> None:
@@ -139,7 +147,7 @@ async def test_cancellation_is_not_swallowed(router: WebhookRouter) -> None:
 
 @pytest.mark.parametrize("bad", [int, object(), WebhookRouter, ""])
 def test_on_rejects_what_is_not_an_event_class_or_type(router: WebhookRouter, bad: Any) -> None:
-    with pytest.raises(WebhookConfigError, match="WebhookRouter.on"):
+    with pytest.raises(WebhookConfigError, match=r"^WebhookRouter\.on: "):
         router.on(bad)
 
 
@@ -153,12 +161,14 @@ def test_sync_handlers_are_rejected_at_registration(router: WebhookRouter) -> No
 
 def test_decorators_return_the_handler(router: WebhookRouter) -> None:
     handler = Recorder()
-    assert router.on("x")(handler) is handler and router.on_any(handler) is handler
+    assert router.on("x")(handler) is handler
+    assert router.on_any(handler) is handler
     assert router.handlers_for(make_event("x")) == [handler, handler]
     assert repr(router) == "<WebhookRouter 1 handlers, 1 on_any, 0 on_error, filters=[]>"
 
 
 # ---- filters -------------------------------------------------------------------------------
+
 
 async def test_filters_admit_in_order_and_hear_done_after_success() -> None:
     log: list[str] = []

@@ -22,13 +22,17 @@ BODY = sample_bytes(SAMPLE)
 MSG_ID = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"
 
 
-def their_headers(secret: str = SECRET, *, body: bytes = BODY, at: datetime | None = None
-                  ) -> dict[str, str]:
+def their_headers(
+    secret: str = SECRET, *, body: bytes = BODY, at: datetime | None = None
+) -> dict[str, str]:
     """Headers as the reference library signs them."""
     at = at or datetime.now(tz=UTC)
     signature = Webhook(secret).sign(MSG_ID, at, body.decode())
-    return {"webhook-id": MSG_ID, "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": signature}
+    return {
+        "webhook-id": MSG_ID,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signature,
+    }
 
 
 def verify_here(headers: dict[str, str], body: bytes = BODY, secret: str = SECRET) -> bool:
@@ -42,8 +46,11 @@ def test_what_the_library_signs_verifies_here() -> None:
 
 def test_what_we_sign_verifies_in_the_library() -> None:
     now = int(time.time())
-    headers = {"webhook-id": MSG_ID, "webhook-timestamp": str(now),
-               "webhook-signature": signature_header([decode_secret(SECRET)], MSG_ID, now, BODY)}
+    headers = {
+        "webhook-id": MSG_ID,
+        "webhook-timestamp": str(now),
+        "webhook-signature": signature_header([decode_secret(SECRET)], MSG_ID, now, BODY),
+    }
     assert Webhook(SECRET).verify(BODY, headers) == json.loads(BODY)
     assert verify_here(headers) is True
 
@@ -51,11 +58,15 @@ def test_what_we_sign_verifies_in_the_library() -> None:
 def test_rotation_header_with_two_keys_verifies_in_both() -> None:
     now = int(time.time())
     keys = [decode_secret(OTHER_SECRET), decode_secret(SECRET)]
-    headers = {"webhook-id": MSG_ID, "webhook-timestamp": str(now),
-               "webhook-signature": signature_header(keys, MSG_ID, now, BODY)}
+    headers = {
+        "webhook-id": MSG_ID,
+        "webhook-timestamp": str(now),
+        "webhook-signature": signature_header(keys, MSG_ID, now, BODY),
+    }
     for secret in (SECRET, OTHER_SECRET):
         assert Webhook(secret).verify(BODY, headers) == json.loads(BODY)
-    assert verify_here(headers) is True and verify_here(headers, secret=OTHER_SECRET) is True
+    assert verify_here(headers) is True
+    assert verify_here(headers, secret=OTHER_SECRET) is True
 
 
 def test_a_wrong_secret_is_rejected_by_both() -> None:
