@@ -20,6 +20,7 @@ from .errors import (
     APIStatusError,
     APITimeoutError,
     InvalidResponseError,
+    TakeOneError,
     TakeOneValueError,
 )
 from .resources import (
@@ -122,6 +123,7 @@ class TakeOneClient:
         }
         self._session = session
         self._owns_session = session is None
+        self._closed = False
         self._trace_configs = list(trace_configs or ())
 
         self.app_users = AppUsers(self)
@@ -153,6 +155,7 @@ class TakeOneClient:
         )
 
     async def __aenter__(self) -> Self:
+        self._closed = False
         self._get_session()
         return self
 
@@ -166,12 +169,20 @@ class TakeOneClient:
 
     async def close(self) -> None:
         """Close the session this client created; a session passed in is left to its owner."""
+        self._closed = True
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.close()
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or (self._owns_session and self._session.closed):
+    def _get_session(self, call: str = "TakeOneClient") -> aiohttp.ClientSession:
+        """The session to send with, opened on first use; never one that is closed."""
+        if self._closed:
+            raise TakeOneError(
+                f"{call}: the client is closed; use it inside `async with`, or make a new one"
+            )
+        if self._session is not None and self._session.closed and not self._owns_session:
+            raise TakeOneError(f"{call}: the aiohttp session given to TakeOneClient is closed")
+        if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.max_connections),
                 trace_configs=self._trace_configs or None,
@@ -212,7 +223,7 @@ class TakeOneClient:
         deadline = options.get("deadline", self.deadline)
         started = time.monotonic()
         stop_at = None if deadline is None else started + deadline
-        session = self._get_session()
+        session = self._get_session(spec.name)
         attempt = 0
         while True:
             attempt += 1
@@ -229,6 +240,8 @@ class TakeOneClient:
             error = outcome.error
             if error is None:
                 return outcome.body
+            if outcome.status is None:
+                logger.debug("attempt %d failed: %s", attempt, error)
             if attempt > policy.max_retries or not policy.should_retry(
                 spec.method, outcome.failure, outcome.status
             ):
