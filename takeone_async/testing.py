@@ -1,1 +1,136 @@
-"""pytest plugin for testing code that uses takeone-async (fixtures land with the sandbox)."""
+"""pytest plugin (entry point ``takeone``): a running sandbox, a client pointed at it, and helpers
+that POST documented-shape webhook events to your receiver the way deliveries really arrive
+(signed or not, repeated, out of order, stale).
+
+Fixtures (function scope; they need pytest-asyncio):
+
+- ``takeone_sandbox``: a :class:`~takeone_async.sandbox.Sandbox` on a free loopback port, with
+  short delays; configure it per test with ``@pytest.mark.takeone_sandbox(publish_delay=..., ...)``
+  (any ``Sandbox`` keyword argument).
+- ``takeone_client``: a :class:`~takeone_async.TakeOneClient` for that sandbox.
+
+The sandbox itself is imported only when a fixture or helper is used, so loading the plugin
+costs nothing more than ``import takeone_async``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from ._client import TakeOneClient
+    from .sandbox import Sandbox
+
+try:
+    from pytest_asyncio import fixture as _async_fixture
+except ImportError:  # pragma: no cover - without pytest-asyncio the fixtures cannot run anyway
+    _async_fixture = pytest.fixture  # type: ignore[assignment]
+
+__all__ = [
+    "FIXTURE_DEFAULTS",
+    "post_events",
+    "sample_event",
+    "stale_event",
+    "takeone_client",
+    "takeone_sandbox",
+]
+
+FIXTURE_DEFAULTS: Mapping[str, Any] = {
+    "publish_delay": 0.05,
+    "script_delay": 0.05,
+    "headshot_delay": 0.05,
+    "webhook_backoff": 0.05,
+    "webhook_timeout": 2.0,
+}
+"""The ``takeone_sandbox`` fixture's settings, before the test's marker overrides them."""
+
+ORDERS = ("given", "reversed", "shuffled")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "takeone_sandbox(**options): Sandbox keyword arguments for the takeone_sandbox fixture",
+    )
+
+
+@_async_fixture
+async def takeone_sandbox(request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    """A running sandbox on 127.0.0.1 (free port), closed after the test."""
+    from .sandbox import Sandbox
+
+    marker = request.node.get_closest_marker("takeone_sandbox")
+    options = {**FIXTURE_DEFAULTS, **(marker.kwargs if marker else {})}
+    async with Sandbox(**options) as sandbox:
+        yield sandbox
+
+
+@_async_fixture
+async def takeone_client(takeone_sandbox: Sandbox) -> AsyncIterator[TakeOneClient]:
+    """A client with the sandbox's credentials and a short back-off."""
+    async with takeone_sandbox.client(backoff_base=0.01, backoff_cap=0.1) as client:
+        yield client
+
+
+def sample_event(event_type: str = "project_published", **changes: Any) -> dict[str, Any]:
+    """A documented-shape event (see :func:`takeone_async.sandbox.sample_event`)."""
+    from .sandbox import sample_event as build
+
+    return build(event_type, **changes)
+
+
+def stale_event(event: Mapping[str, Any], seconds: float = 3600.0) -> dict[str, Any]:
+    """A copy of ``event`` that looks ``seconds`` older (``timestamp``, ``modified_date_time``)."""
+    from .sandbox import stale_event as age
+
+    return age(event, seconds)
+
+
+async def post_events(
+    url: str,
+    events: Iterable[Mapping[str, Any]],
+    *,
+    secret: str | None = None,
+    repeat: int = 1,
+    order: str = "given",
+    seed: int = 0,
+    timeout: float = 5.0,  # noqa: ASYNC109 - per POST, passed on to aiohttp
+) -> list[int]:
+    """POST each event to ``url`` and return the statuses, in the order sent.
+
+    ``secret`` (``whsec_...``) signs them the Standard Webhooks way; ``repeat`` sends each one
+    that many times in a row (same ``webhook-id``, as a redelivery); ``order`` is ``"given"``,
+    ``"reversed"`` or ``"shuffled"`` (with ``seed``).
+    """
+    import time
+
+    import aiohttp
+
+    from . import _signing
+    from .sandbox import encode_event, post_event
+    from .sandbox._events import delivery_headers, new_message_id
+
+    if order not in ORDERS:
+        raise ValueError(f"post_events: order must be one of {', '.join(ORDERS)}, got {order!r}")
+    if repeat < 1:
+        raise ValueError(f"post_events: repeat must be >= 1, got {repeat}")
+    keys = [_signing.decode_secret(secret)] if secret is not None else []
+    batch = list(events)
+    if order == "reversed":
+        batch.reverse()
+    elif order == "shuffled":
+        random.Random(seed).shuffle(batch)
+    statuses = []
+    async with aiohttp.ClientSession() as session:
+        for event in batch:
+            body, msg_id = encode_event(event), new_message_id()
+            for _ in range(repeat):
+                headers = delivery_headers(
+                    body, msg_id=msg_id, timestamp=int(time.time()), keys=keys
+                )
+                statuses.append(await post_event(session, url, body, headers, timeout))
+    return statuses

@@ -129,15 +129,20 @@ class Receiver:
         return self.events[:count]
 
 
-@pytest.fixture
-async def receiver(aiohttp_server: Callable[..., Any]) -> Receiver:
-    """A recording receiver at ``receiver.url`` (path ``/hooks``)."""
+async def start_receiver(aiohttp_server: Callable[..., Any]) -> Receiver:
+    """A recording receiver served by pytest-aiohttp at ``receiver.url`` (path ``/hooks``)."""
     recorder = Receiver()
     app = web.Application()
     app.router.add_post("/hooks", recorder.handle)
     server = await aiohttp_server(app)
     recorder.url = str(server.make_url("/hooks"))
     return recorder
+
+
+@pytest.fixture
+async def receiver(aiohttp_server: Callable[..., Any]) -> Receiver:
+    """A recording receiver on 127.0.0.1."""
+    return await start_receiver(aiohttp_server)
 
 
 @attrs.frozen
