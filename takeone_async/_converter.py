@@ -371,8 +371,9 @@ def _builder(cl: type) -> type | None:
     """A private subclass through which an instance of ``cl`` is built without ``__init__``.
 
     Plain attribute stores into slots are the cheapest way CPython offers to fill an object, but a
-    frozen class forbids them; the builder allows them, and once every slot is filled the object's
-    ``__class__`` becomes ``cl`` (legal: the builder adds no slots, so the layouts are the same).
+    frozen class forbids them; the builder allows them (and its ``__init__`` does nothing), and
+    once every slot is filled the object's ``__class__`` becomes ``cl`` (legal: the builder adds
+    no slots, so the layouts are the same).
     Only for slotted classes whose ``__init__`` merely stores its arguments: no validators,
     converters, pre/post-init hooks, renamed arguments or slots other than the fields.
     """
@@ -387,10 +388,15 @@ def _builder(cl: type) -> type | None:
     builder = type(
         f"_Build{cl.__name__}",
         (cl,),
-        {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
+        {
+            "__slots__": (),
+            "__init__": object.__init__,
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+        },
     )
     try:
-        probe: Any = object.__new__(builder)
+        probe: Any = builder()
         probe.__class__ = cl
     except TypeError:  # pragma: no cover - a layout CPython refuses to switch
         return None
@@ -411,7 +417,6 @@ class _FastEmitter:
         self.namespace: dict[str, Any] = {
             "StructureError": StructureError,
             "_Fallback": _Fallback,
-            "_new": object.__new__,
             "_fromiso": datetime.fromisoformat,
             "_UTC": UTC,
         }
@@ -493,7 +498,7 @@ class _FastEmitter:
                 arguments.append(f"extra={extra}")
             out.append(f"{ind}{obj} = {self._name('cl', cl)}({', '.join(arguments)})")
             return obj
-        out.append(f"{ind}{obj} = _new({self._name('build', builder)})")
+        out.append(f"{ind}{obj} = {self._name('build', builder)}()")
         out += [f"{ind}{obj}.{n} = {v}" for n, v in zip(names, values, strict=True)]
         if has_extra:
             out.append(f"{ind}{obj}.extra = {extra}")
