@@ -10,7 +10,7 @@ import hmac
 
 __all__ = ["SECRET_PREFIX", "decode_secret", "sign", "signature_header"]
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 
 
 def decode_secret(secret: str | bytes) -> bytes:

@@ -16,6 +16,8 @@ from aioresponses import aioresponses as AioResponses
 
 from takeone_async import TakeOneClient
 
+pytest_plugins = ["takeone_async.testing"]
+
 SAMPLES = Path(__file__).parent / "samples"
 BASE_URL = "https://api.takeone.video"
 API = f"{BASE_URL}/api/v1"

@@ -34,5 +34,8 @@ def test_each_python_block_is_exercised_verbatim(code: str, where: str | None) -
 def test_first_two_commands_are_quickstart_then_tests() -> None:
     """A newcomer's first two commands: the quickstart, then the tests, each doing its own install."""
     commands = re.findall(r"```\n(.*?)\n```", README, re.DOTALL)[:2]
-    assert "examples/quickstart.py" in commands[0] and "pip install" in commands[0]
-    assert "pytest" in commands[1] and "pip install" in commands[1] and "[dev]" in commands[1]
+    quickstart, tests = commands
+    assert "examples/quickstart.py" in quickstart
+    assert "pip install" in quickstart
+    assert "pytest" in tests
+    assert "pip install -q -e '.[dev]'" in tests
