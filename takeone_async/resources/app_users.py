@@ -7,7 +7,13 @@ import logging
 from typing import TYPE_CHECKING, Any, Unpack
 
 from .._pagination import ListCall
-from ..errors import APIConnectionError, RateLimitError, ServerError, TakeOneValueError
+from ..errors import (
+    APIConnectionError,
+    ConflictError,
+    RateLimitError,
+    ServerError,
+    TakeOneValueError,
+)
 from ..models.app_users import AppUser, AuthCode
 from ._base import API, UNSET, Resource, body, check_id, optional_id
 
@@ -15,7 +21,8 @@ if TYPE_CHECKING:
     from .._client import CallOptions
 
 logger = logging.getLogger("takeone_async")
-_RETRYABLE_CREATE_FAILURES = (ServerError, APIConnectionError, RateLimitError)
+# A 409 may mean a concurrent create of the same external_id won: looking up again finds it.
+_RETRYABLE_CREATE_FAILURES = (ServerError, APIConnectionError, RateLimitError, ConflictError)
 
 
 class AppUsers(Resource):

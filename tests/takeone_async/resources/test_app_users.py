@@ -85,6 +85,7 @@ async def test_get_or_create_creates_when_no_user_has_the_external_id(
 @pytest.mark.parametrize("failure", [
     {"status": 500, "body": "boom"},
     {"status": 503, "body": "later"},
+    {"status": 409, "payload": {"external_id": ["app user with this external id already exists."]}},
     {"exception": aiohttp.ServerDisconnectedError()},
     {"exception": aiohttp.SocketTimeoutError()},
     {"exception": connector_error()},
@@ -92,7 +93,8 @@ async def test_get_or_create_creates_when_no_user_has_the_external_id(
 async def test_get_or_create_looks_up_again_after_a_create_that_may_have_stored_the_user(
     client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder, failure: dict[str, Any]
 ) -> None:
-    """The create failed after the server stored the user: the second look-up finds it."""
+    """The create failed after the server (or a concurrent caller) stored the user: the second
+    look-up finds it."""
     mock_api.get(LOOKUP, payload=page_body([]))
     mock_api.post(USERS, **failure)
     mock_api.get(LOOKUP, payload=page_body([ADA]))
