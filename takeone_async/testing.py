@@ -111,8 +111,7 @@ async def post_events(
     import aiohttp
 
     from . import _signing
-    from .sandbox import encode_event, post_event
-    from .sandbox._events import delivery_headers, new_message_id
+    from .sandbox import delivery_headers, encode_event, new_message_id, post_event
 
     if order not in ORDERS:
         raise ValueError(f"post_events: order must be one of {', '.join(ORDERS)}, got {order!r}")

@@ -10,7 +10,15 @@
 
 from ._engine import Delays
 from ._errors import SandboxError, SandboxNotFoundError, SandboxValidationError
-from ._events import EVENT_TYPES, build_event, encode_event, sample_event, stale_event
+from ._events import (
+    EVENT_TYPES,
+    build_event,
+    delivery_headers,
+    encode_event,
+    new_message_id,
+    sample_event,
+    stale_event,
+)
 from ._faults import FAILURES, FaultKind, FaultRule, Faults, Injected
 from ._sender import Delivery, DeliveryAttempt, post_event, redact_url
 from ._server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox
@@ -34,7 +42,9 @@ __all__ = [
     "SandboxValidationError",
     "Store",
     "build_event",
+    "delivery_headers",
     "encode_event",
+    "new_message_id",
     "post_event",
     "redact_url",
     "sample_event",

@@ -1,0 +1,210 @@
+"""The ``takeone`` command: ``takeone sandbox`` runs the emulator; ``takeone webhooks ...`` comes
+from the ``webhooks`` package, imported only when the command line is built.
+
+Each command sets ``run`` (a function taking the parsed arguments and returning the exit status)
+and ``command_name`` as parser defaults; a :class:`CommandError` it raises becomes one
+``takeone <command_name>: <message>`` line on stderr and status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from ._version import __version__
+from .errors import TakeOneError
+
+__all__ = [
+    "CommandError",
+    "build_parser",
+    "listen_error",
+    "main",
+    "os_reason",
+    "serve_sandbox",
+    "wait_for_stop",
+]
+
+
+class CommandError(TakeOneError):
+    """A failure the command line reports as one line, without a traceback."""
+
+
+async def wait_for_stop() -> None:
+    """Return on SIGINT or SIGTERM (a server command's main loop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
+def listen_error(host: str, port: int, exc: OSError) -> CommandError:
+    """The one-line reason a server could not listen (port taken, address not here, ...)."""
+    return CommandError(f"cannot listen on {host}:{port}: {os_reason(exc)}")
+
+
+def os_reason(exc: BaseException) -> str:
+    """``connection refused``, ``address already in use``...: the reason without the noise."""
+    number = getattr(exc, "errno", None)
+    if isinstance(number, int) and number > 0:
+        return os.strerror(number).lower()
+    return str(exc) or type(exc).__name__
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return number
+
+
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {value}")
+    return number
+
+
+def _probability(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return number
+
+
+def add_sandbox(commands: Any) -> None:
+    """``takeone sandbox``: the emulator on loopback until interrupted."""
+    from .sandbox._server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    parser = commands.add_parser(
+        "sandbox",
+        help="run a local TakeOne API that sends real webhooks",
+        description="Run the TakeOne sandbox until interrupted (Ctrl-C or SIGTERM).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=8787, help="port (default %(default)s; 0: any)")
+    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="Basic auth user")
+    parser.add_argument(
+        "--client-secret", default=DEFAULT_CLIENT_SECRET, help="Basic auth password"
+    )
+    parser.add_argument(
+        "--webhook-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST events here (repeatable)",
+    )
+    parser.add_argument("--signing-secret", metavar="whsec_...", help="sign deliveries")
+    parser.add_argument(
+        "--publish-delay", type=_seconds, default=1.0, help="seconds publishing takes"
+    )
+    parser.add_argument("--page-size", type=_positive, default=10, help="items per list page")
+    parser.add_argument(
+        "--fault-rate",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="fail this share of API requests (429, 500, 503, dropped connections)",
+    )
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault choices")
+    parser.set_defaults(run=run_sandbox, command_name="sandbox")
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    return asyncio.run(serve_sandbox(args))
+
+
+async def serve_sandbox(
+    args: argparse.Namespace, until: Callable[[], Awaitable[None]] = wait_for_stop
+) -> int:
+    """Run the sandbox the arguments describe until ``until()`` returns."""
+    from . import _signing
+    from .sandbox import Faults, Sandbox
+    from .sandbox._validation import is_http_url
+
+    for url in args.webhook_url:
+        if not is_http_url(url):
+            raise CommandError(f"--webhook-url must be an http(s) URL, got {url!r:.80}")
+    if args.signing_secret is not None:
+        try:
+            _signing.decode_secret(args.signing_secret)
+        except ValueError as exc:
+            raise CommandError(f"--signing-secret: {exc}") from None
+    faults = Faults.random(args.fault_rate, seed=args.fault_seed) if args.fault_rate else None
+    try:
+        sandbox = Sandbox(
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            webhook_urls=args.webhook_url,
+            signing_secret=args.signing_secret,
+            publish_delay=args.publish_delay,
+            page_size=args.page_size,
+            max_page_size=max(100, args.page_size),
+            faults=faults,
+        )
+    except TakeOneError as exc:
+        raise CommandError(str(exc).removeprefix("Sandbox: ")) from None
+    try:
+        await sandbox.start(args.host, args.port)
+    except OSError as exc:
+        await sandbox.close()
+        raise listen_error(args.host, args.port, exc) from None
+    try:
+        print(f"listening on {sandbox.url}", flush=True)
+        await until()
+    finally:
+        await sandbox.close()
+    return 0
+
+
+def _add_webhooks(commands: Any) -> None:
+    """``takeone webhooks ...``, registered by the ``webhooks`` package if it is importable."""
+    try:
+        module = importlib.import_module("webhooks.cli")
+    except ImportError as exc:
+        reason = str(exc)
+        parser = commands.add_parser("webhooks", help="(unavailable: the webhooks package)")
+        parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+        def unavailable(_: argparse.Namespace) -> int:
+            raise CommandError(f"the webhooks package cannot be imported ({reason})")
+
+        parser.set_defaults(run=unavailable, command_name="webhooks")
+        return
+    module.register(commands)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command line (imports ``webhooks.cli`` to add its commands)."""
+    parser = argparse.ArgumentParser(prog="takeone", description="TakeOne tools.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_sandbox(commands)
+    _add_webhooks(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``takeone``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    name = getattr(args, "command_name", args.command)
+    try:
+        status: int = args.run(args)
+    except CommandError as exc:
+        print(f"takeone {name}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return status

@@ -1,0 +1,265 @@
+"""The ``takeone`` command: the sandbox in-process and as a real process, the webhooks commands
+wired end to end, and one clear stderr line (no traceback) for each command-line error."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from takeone_async import TakeOneClient, __version__, _http, cli
+from takeone_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 20.0
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port something is already listening on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+def error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run ``takeone argv``, expecting status 1 and exactly one stderr line."""
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err.strip()
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["sandbox", "--webhook-url", "ftp://example.com/x"],
+            "takeone sandbox: --webhook-url must be an http(s) URL, got 'ftp://example.com/x'",
+        ),
+        (
+            ["sandbox", "--signing-secret", "whsec_!!"],
+            "takeone sandbox: --signing-secret: a Standard Webhooks secret must be 'whsec_' "
+            "followed by base64",
+        ),
+        (
+            ["sandbox", "--client-id", "a:b"],
+            "takeone sandbox: client_id must not contain ':' (HTTP Basic)",
+        ),
+    ],
+)
+def test_bad_sandbox_options_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    assert error_line(capsys, argv) == line
+
+
+def test_a_taken_port_is_one_line(capsys: pytest.CaptureFixture[str], taken_port: int) -> None:
+    line = error_line(capsys, ["sandbox", "--port", str(taken_port)])
+    assert (
+        line == f"takeone sandbox: cannot listen on 127.0.0.1:{taken_port}: address already in use"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sandbox", "--page-size", "0"],
+        ["sandbox", "--publish-delay", "-1"],
+        ["sandbox", "--fault-rate", "2"],
+        [],
+    ],
+)
+def test_malformed_arguments_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(argv)
+    assert caught.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.strip() == f"takeone {__version__}"
+
+
+def test_an_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(_: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_sandbox", interrupted)
+    assert cli.main(["sandbox"]) == 130
+
+
+def test_without_the_webhooks_package_its_commands_say_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def missing(name: str) -> Any:
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(cli.importlib, "import_module", missing)
+    line = error_line(capsys, ["webhooks", "listen"])
+    assert line == (
+        "takeone webhooks: the webhooks package cannot be imported (No module named 'webhooks.cli')"
+    )
+
+
+async def test_the_sandbox_command_serves_until_stopped(capsys: pytest.CaptureFixture[str]) -> None:
+    args = cli.build_parser().parse_args(
+        ["sandbox", "--port", "0", "--page-size", "1", "--fault-rate", "0.5", "--fault-seed", "3"]
+    )
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def until() -> None:
+        started.set()
+        await stop.wait()
+
+    task = asyncio.create_task(cli.serve_sandbox(args, until=until))
+    try:
+        await asyncio.wait_for(started.wait(), 5)
+        out = capsys.readouterr().out
+        url = out.strip().removeprefix("listening on ")
+        async with TakeOneClient(
+            DEFAULT_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+            base_url=url,
+            max_retries=8,
+            backoff_base=0.001,
+            backoff_cap=0.01,
+            retry_after_cap=0.01,
+        ) as client:
+            page = await client.video_container_templates.list().first_page()
+        assert (page.count, len(page.results)) == (2, 1)
+    finally:
+        stop.set()
+    assert await asyncio.wait_for(task, 5) == 0
+
+
+# -- real processes ----------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def running(*argv: str) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """``python -m takeone_async argv`` until its first stdout line; SIGINT and exit 0 after."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "takeone_async",
+        *argv,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    try:
+        first = (await asyncio.wait_for(process.stdout.readline(), TIMEOUT)).decode().strip()
+        yield process, first
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), TIMEOUT) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def run_command(*argv: str) -> tuple[int, str, str]:
+    """``python -m takeone_async argv`` to completion: (status, stdout, stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "takeone_async",
+        *argv,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def next_line(process: asyncio.subprocess.Process) -> str:
+    assert process.stdout is not None
+    return (await asyncio.wait_for(process.stdout.readline(), TIMEOUT)).decode().strip()
+
+
+async def test_sandbox_listen_and_send_work_together_as_processes() -> None:
+    """The sandbox process delivers to the listen process; send reaches it too."""
+    async with running("webhooks", "listen", "--port", "0", "--token", "t0k") as (listen, first):
+        assert first.startswith("listening on http://127.0.0.1:")
+        hooks = first.removeprefix("listening on ")
+        async with running(
+            "sandbox",
+            "--port",
+            "0",
+            "--publish-delay",
+            "0.01",
+            "--webhook-url",
+            f"{hooks}?token=t0k",
+        ) as (_, line):
+            assert line.startswith("listening on http://127.0.0.1:")
+            url = line.removeprefix("listening on ")
+            async with TakeOneClient(
+                DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, base_url=url
+            ) as client:
+                user = await client.app_users.create(external_id="cli")
+                container = await client.video_containers.create(
+                    template="3c0a6647-d7a8-4859-88aa-85d36f21da23", name="v"
+                )
+                project = await client.projects.create(user=user.id, video_container=container.id)
+                async with aiohttp.ClientSession() as session:
+                    answer = await session.post(
+                        f"{url}/_sandbox/projects/{project.id}/complete_recording",
+                        headers={
+                            "Authorization": _http.basic_auth(
+                                DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+                            )
+                        },
+                    )
+                    assert answer.status == 200
+                    answer.release()
+                await client.projects.publish(project.id)
+            lines = [await next_line(listen) for _ in range(5)]
+        assert [line.split()[1] for line in lines] == [
+            "project_status_change",
+            "project_status_change",
+            "project_status_change",
+            "project_status_change",
+            "project_published",
+        ]
+        assert all(f"project={project.id}" in line for line in lines)
+        assert "landscape=https://" in lines[-1]
+
+        status, out, err = await run_command(
+            "webhooks", "send", "project_unpublished", "--url", f"{hooks}?token=t0k"
+        )
+        assert (status, err) == (0, "")
+        assert out.strip() == f"sent project_unpublished to {hooks}?token=*** -> 200"
+        assert " project_unpublished project=" in await next_line(listen)
+
+        status, out, err = await run_command(
+            "webhooks", "send", "project_published", "--url", f"{hooks}?token=wrong"
+        )
+        assert status == 1
+        assert err.strip() == "takeone webhooks send: the receiver answered 401"
+        assert "wrong" not in out + err
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "takeone"
+    assert script.exists()
+    assert os.access(script, os.X_OK)

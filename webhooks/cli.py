@@ -1,0 +1,206 @@
+"""``takeone webhooks ...``: receive and send webhooks while developing a receiver.
+
+:func:`register` adds the ``webhooks`` command to the ``takeone`` command line. Each subcommand
+is an ``add_<name>(subcommands)`` function listed in :data:`SUBCOMMANDS` that sets the parser
+defaults ``run`` (arguments -> exit status) and ``command_name``; a
+:class:`takeone_async.cli.CommandError` it raises is printed as one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from takeone_async import _signing
+from takeone_async.cli import CommandError, listen_error, os_reason, wait_for_stop
+from takeone_async.sandbox import (
+    EVENT_TYPES,
+    delivery_headers,
+    encode_event,
+    new_message_id,
+    post_event,
+    redact_url,
+    sample_event,
+)
+from takeone_async.sandbox._validation import is_http_url
+
+from .auth import Authenticator, QueryToken, StandardWebhooksSignature
+from .errors import WebhookConfigError
+from .events import WebhookEvent
+from .inbox._cli import add_dead_letters, add_reconcile, add_worker
+from .router import WebhookRouter
+
+__all__ = [
+    "SUBCOMMANDS",
+    "add_listen",
+    "add_send",
+    "describe",
+    "register",
+    "send",
+    "serve_listen",
+]
+
+
+def register(commands: Any) -> None:
+    """Add ``webhooks`` and its subcommands to the ``takeone`` subparsers."""
+    parser = commands.add_parser(
+        "webhooks",
+        help="receive or send TakeOne webhooks",
+        description="Receive or send TakeOne webhooks while developing a receiver.",
+    )
+    subcommands = parser.add_subparsers(dest="webhooks_command", metavar="COMMAND", required=True)
+    for add in SUBCOMMANDS:
+        add(subcommands)
+
+
+def describe(event: WebhookEvent) -> str:
+    """One readable line: when, what, which project, its state, and any published stream."""
+    when = event.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    project = event.project
+    if project is None:
+        return f"{when} {event.type} (no project)"
+    parts = [
+        f"{when} {event.type} project={project.id}",
+        f"state={project.state}",
+        f"publishing_status={project.publishing_status}",
+    ]
+    for video_format, published in sorted((project.publishing_info or {}).items()):
+        if published.video is not None and published.video.src:
+            parts.append(f"{video_format}={published.video.src}")
+    return " ".join(parts)
+
+
+# -- listen -----------------------------------------------------------------------------------
+
+
+def add_listen(subcommands: Any) -> None:
+    """``takeone webhooks listen``: print each event received, one line each."""
+    parser = subcommands.add_parser(
+        "listen",
+        help="run a receiver that prints each event",
+        description="Receive webhooks and print one line per event until interrupted.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=8788, help="port (default %(default)s; 0: any)")
+    parser.add_argument("--path", default="/webhooks", help="route (default %(default)s)")
+    parser.add_argument("--token", help="require ?token=TOKEN in the URL")
+    parser.add_argument(
+        "--secret", metavar="whsec_...", help="require a Standard Webhooks signature"
+    )
+    parser.set_defaults(run=run_listen, command_name="webhooks listen")
+
+
+def _listen_auth(args: argparse.Namespace) -> list[Authenticator] | None:
+    checks: list[Authenticator] = []
+    if args.token:
+        checks.append(QueryToken("token", args.token))
+    if args.secret:
+        try:
+            checks.append(StandardWebhooksSignature(args.secret))
+        except WebhookConfigError as exc:
+            raise CommandError(f"--secret: {exc}") from None
+    return checks or None
+
+
+def run_listen(args: argparse.Namespace) -> int:
+    if not args.path.startswith("/"):
+        raise CommandError(f"--path must start with '/', got {args.path!r:.80}")
+    return asyncio.run(serve_listen(args, _listen_auth(args)))
+
+
+async def serve_listen(
+    args: argparse.Namespace,
+    auth: list[Authenticator] | None,
+    until: Callable[[], Awaitable[None]] = wait_for_stop,
+) -> int:
+    """Receive until ``until()`` returns, printing one line per event."""
+    from aiohttp import web
+
+    from .aiohttp import add_webhook_route
+
+    router = WebhookRouter()
+
+    @router.on_any
+    async def print_event(event: WebhookEvent) -> None:
+        print(describe(event), flush=True)
+
+    app = web.Application()
+    add_webhook_route(app, args.path, router, auth=auth)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, args.host, args.port).start()
+        except OSError as exc:
+            raise listen_error(args.host, args.port, exc) from None
+        host, port = runner.addresses[0][:2]
+        print(f"listening on http://{host}:{port}{args.path}", flush=True)
+        await until()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+# -- send -------------------------------------------------------------------------------------
+
+
+def add_send(subcommands: Any) -> None:
+    """``takeone webhooks send TYPE --url URL``: POST the documented sample event."""
+    parser = subcommands.add_parser(
+        "send",
+        help="POST a sample event to a receiver",
+        description="POST a documented-shape sample event (timestamped now) to a receiver.",
+    )
+    parser.add_argument("type", choices=EVENT_TYPES, metavar="TYPE", help=", ".join(EVENT_TYPES))
+    parser.add_argument("--url", required=True, help="the receiver's URL (token included)")
+    parser.add_argument("--secret", metavar="whsec_...", help="sign it the Standard Webhooks way")
+    parser.add_argument("--project-id", help="the project id to put in the event")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds (default %(default)s)")
+    parser.set_defaults(run=run_send, command_name="webhooks send")
+
+
+def run_send(args: argparse.Namespace) -> int:
+    if not is_http_url(args.url):
+        raise CommandError(f"--url must be an http(s) URL, got {redact_url(str(args.url))!r:.80}")
+    keys = []
+    if args.secret:
+        try:
+            keys.append(_signing.decode_secret(args.secret))
+        except ValueError as exc:
+            raise CommandError(f"--secret: {exc}") from None
+    return asyncio.run(send(args, keys))
+
+
+async def send(args: argparse.Namespace, keys: list[bytes]) -> int:
+    """POST the sample event; raise :class:`CommandError` unless the receiver answers 2xx."""
+    import aiohttp
+
+    event = sample_event(args.type, timestamp=int(time.time()), project_id=args.project_id)
+    body = encode_event(event)
+    headers = delivery_headers(body, msg_id=new_message_id(), timestamp=int(time.time()), keys=keys)
+    shown = redact_url(args.url)
+    try:
+        async with aiohttp.ClientSession() as session:
+            status = await post_event(session, args.url, body, headers, args.timeout)
+    except TimeoutError:
+        raise CommandError(f"{shown} did not answer within {args.timeout:g}s") from None
+    except aiohttp.ClientError as exc:
+        cause = getattr(exc, "os_error", None) or exc
+        raise CommandError(f"cannot reach {shown}: {os_reason(cause)}") from None
+    print(f"sent {args.type} to {shown} -> {status}", flush=True)
+    if not 200 <= status < 300:
+        raise CommandError(f"the receiver answered {status}")
+    return 0
+
+
+SUBCOMMANDS: list[Callable[[Any], None]] = [
+    add_listen,
+    add_send,
+    add_worker,
+    add_dead_letters,
+    add_reconcile,
+]
+"""The ``takeone webhooks`` subcommands, each adding itself to the subparsers."""
