@@ -54,6 +54,11 @@ async def process_headshot_project(request: web.Request) -> web.Response:
     return json_response(unstructure(store.process_headshot_project(request.match_info["id"])))
 
 
+async def list_events(request: web.Request) -> web.Response:
+    events = _context(request).engine.events
+    return json_response({"count": len(events), "results": events})
+
+
 async def list_deliveries(request: web.Request) -> web.Response:
     deliveries = [unstructure(d) for d in _context(request).sender.deliveries]
     return json_response({"count": len(deliveries), "results": deliveries})
@@ -108,6 +113,7 @@ ROUTES = (
     Route("POST", f"{_GENERATION}/fail", fail_script_generation),
     Route("POST", f"{_GENERATION}/complete", complete_script_generation),
     Route("POST", f"{CONTROL}/headshot_projects/{{id}}/process", process_headshot_project),
+    Route("GET", f"{CONTROL}/events", list_events),
     Route("GET", f"{CONTROL}/deliveries", list_deliveries),
     Route("DELETE", f"{CONTROL}/deliveries", clear_deliveries),
     Route("GET", f"{CONTROL}/webhook_urls", list_webhook_urls),

@@ -57,6 +57,7 @@ class Engine:
         self.media = media
         self.delays = delays
         self._emit = emit
+        self.events: list[dict[str, Any]] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _later(self, delay: float, step: Callable[[], object]) -> None:
@@ -79,7 +80,9 @@ class Engine:
         container = self.store.save_project(project)
         timestamp = int((project.modified_date_time or self.store.clock()).timestamp())
         for event_type in (life.PROJECT_STATUS_CHANGE, *extra):
-            self._emit(build_event(event_type, project, container, timestamp))
+            event = build_event(event_type, project, container, timestamp)
+            self.events.append(event)
+            self._emit(event)
         return project
 
     # -- projects -----------------------------------------------------------------------------

@@ -187,6 +187,11 @@ class Sandbox:
         self.sender.urls.append(url)
 
     @property
+    def events(self) -> tuple[dict[str, Any], ...]:
+        """Every webhook event the life cycle produced, oldest first (sent or not)."""
+        return tuple(self.engine.events)
+
+    @property
     def deliveries(self) -> tuple[Delivery, ...]:
         """Every webhook delivery so far, oldest first, with its attempts."""
         return self.sender.deliveries

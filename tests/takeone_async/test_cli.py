@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -149,24 +150,48 @@ async def test_the_sandbox_command_serves_until_stopped(capsys: pytest.CaptureFi
     assert await asyncio.wait_for(task, 5) == 0
 
 
-# -- real processes ----------------------------------------------------------------------------
+# -- real processes: the README's commands --------------------------------------------------
+
+README_COMMANDS = """\
+takeone webhooks listen --port 8788 --token dev-token
+takeone sandbox --port 8787 --publish-delay 0.5 --webhook-url "http://127.0.0.1:8788/webhooks?token=dev-token"
+takeone webhooks send project_published --url "http://127.0.0.1:8788/webhooks?token=dev-token"
+"""
+SCRIPT = Path(sys.executable).parent / "takeone"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def readme_commands() -> list[list[str]]:
+    """The README block's commands, with free ports for 8787 and 8788 so runs never collide."""
+    assert README_COMMANDS in (ROOT / "README.md").read_text(encoding="utf-8")
+    ports = {"8787": str(free_port()), "8788": str(free_port())}
+    commands = []
+    for line in README_COMMANDS.splitlines():
+        argv = shlex.split(line)
+        assert argv[0] == "takeone"
+        for default, port in ports.items():
+            argv = [arg.replace(default, port) for arg in argv]
+        commands.append([str(SCRIPT), *argv[1:]])
+    return commands
+
+
+async def spawn(argv: list[str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT
+    )
 
 
 @asynccontextmanager
-async def running(*argv: str) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
-    """``python -m takeone_async argv`` until its first stdout line; SIGINT and exit 0 after."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "takeone_async",
-        *argv,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-    )
-    assert process.stdout is not None
+async def running(argv: list[str]) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """A server command until its first stdout line; then SIGINT, which must exit 0."""
+    process = await spawn(argv)
     try:
-        first = (await asyncio.wait_for(process.stdout.readline(), TIMEOUT)).decode().strip()
+        first = await next_line(process)
         yield process, first
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), TIMEOUT) == 0
@@ -176,17 +201,9 @@ async def running(*argv: str) -> AsyncIterator[tuple[asyncio.subprocess.Process,
             await process.wait()
 
 
-async def run_command(*argv: str) -> tuple[int, str, str]:
-    """``python -m takeone_async argv`` to completion: (status, stdout, stderr)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "takeone_async",
-        *argv,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-    )
+async def run_command(argv: list[str]) -> tuple[int, str, str]:
+    """A command to completion: (status, stdout, stderr)."""
+    process = await spawn(argv)
     out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -197,20 +214,26 @@ async def next_line(process: asyncio.subprocess.Process) -> str:
     return (await asyncio.wait_for(process.stdout.readline(), TIMEOUT)).decode().strip()
 
 
-async def test_sandbox_listen_and_send_work_together_as_processes() -> None:
-    """The sandbox process delivers to the listen process; send reaches it too."""
-    async with running("webhooks", "listen", "--port", "0", "--token", "t0k") as (listen, first):
+async def complete_recording(url: str, project_id: str) -> None:
+    """What ``curl -X POST .../_sandbox/projects/ID/complete_recording`` would do."""
+    authorization = _http.basic_auth(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{url}/_sandbox/projects/{project_id}/complete_recording",
+            headers={"Authorization": authorization},
+        ) as answer,
+    ):
+        assert answer.status == 200
+
+
+async def test_the_readme_commands_work_together_as_processes() -> None:
+    """listen receives what the sandbox delivers and what send posts; a wrong token fails."""
+    listen_argv, sandbox_argv, send_argv = readme_commands()
+    async with running(listen_argv) as (listen, first):
         assert first.startswith("listening on http://127.0.0.1:")
         hooks = first.removeprefix("listening on ")
-        async with running(
-            "sandbox",
-            "--port",
-            "0",
-            "--publish-delay",
-            "0.01",
-            "--webhook-url",
-            f"{hooks}?token=t0k",
-        ) as (_, line):
+        async with running(sandbox_argv) as (_, line):
             assert line.startswith("listening on http://127.0.0.1:")
             url = line.removeprefix("listening on ")
             async with TakeOneClient(
@@ -221,17 +244,7 @@ async def test_sandbox_listen_and_send_work_together_as_processes() -> None:
                     template="3c0a6647-d7a8-4859-88aa-85d36f21da23", name="v"
                 )
                 project = await client.projects.create(user=user.id, video_container=container.id)
-                async with aiohttp.ClientSession() as session:
-                    answer = await session.post(
-                        f"{url}/_sandbox/projects/{project.id}/complete_recording",
-                        headers={
-                            "Authorization": _http.basic_auth(
-                                DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-                            )
-                        },
-                    )
-                    assert answer.status == 200
-                    answer.release()
+                await complete_recording(url, project.id)
                 await client.projects.publish(project.id)
             lines = [await next_line(listen) for _ in range(5)]
         assert [line.split()[1] for line in lines] == [
@@ -244,22 +257,23 @@ async def test_sandbox_listen_and_send_work_together_as_processes() -> None:
         assert all(f"project={project.id}" in line for line in lines)
         assert "landscape=https://" in lines[-1]
 
-        status, out, err = await run_command(
-            "webhooks", "send", "project_unpublished", "--url", f"{hooks}?token=t0k"
-        )
+        status, out, err = await run_command(send_argv)
         assert (status, err) == (0, "")
-        assert out.strip() == f"sent project_unpublished to {hooks}?token=*** -> 200"
-        assert " project_unpublished project=" in await next_line(listen)
+        assert out.strip() == f"sent project_published to {hooks}?token=*** -> 200"
+        assert " project_published project=" in await next_line(listen)
 
-        status, out, err = await run_command(
-            "webhooks", "send", "project_published", "--url", f"{hooks}?token=wrong"
-        )
+        wrong = [arg.replace("dev-token", "wrong") for arg in send_argv]
+        status, out, err = await run_command(wrong)
         assert status == 1
         assert err.strip() == "takeone webhooks send: the receiver answered 401"
         assert "wrong" not in out + err
 
 
+async def test_python_dash_m_runs_the_same_command() -> None:
+    status, out, err = await run_command([sys.executable, "-m", "takeone_async", "--version"])
+    assert (status, out.strip(), err) == (0, f"takeone {__version__}", "")
+
+
 def test_the_console_script_is_installed() -> None:
-    script = Path(sys.executable).parent / "takeone"
-    assert script.exists()
-    assert os.access(script, os.X_OK)
+    assert SCRIPT.exists()
+    assert os.access(SCRIPT, os.X_OK)

@@ -148,3 +148,13 @@ async def test_control_routes_are_never_faulted(sandbox: Sandbox, raw: Raw) -> N
 async def test_unknown_paths_are_json_404(raw: Raw, path: str) -> None:
     answer = await raw("GET", path)
     assert (answer.status, answer.json) == (404, {"detail": "Not found."})
+
+
+async def test_events_are_recorded_even_with_no_webhook_url(
+    sandbox: Sandbox, raw: Raw, world: World
+) -> None:
+    await sandbox.complete_recording(world.project.id)
+    assert sandbox.deliveries == ()
+    assert [e["project"]["state"] for e in sandbox.events] == ["editing", "completed"]
+    answer = await raw("GET", "/_sandbox/events")
+    assert answer.json == {"count": 2, "results": list(sandbox.events)}
