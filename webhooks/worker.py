@@ -118,7 +118,7 @@ class Worker:
         self.consumer = consumer or default_consumer()
         self.poll_interval = poll_interval
         self.shutdown_timeout = shutdown_timeout
-        visibility = float(getattr(inbox, "visibility_timeout", 60.0))
+        visibility = float(inbox.visibility_timeout)
         self.heartbeat = heartbeat if heartbeat is not None else max(0.05, visibility / 3)
         self._rng = rng or random.Random()
         self._in_flight: dict[asyncio.Task[None], Delivery] = {}

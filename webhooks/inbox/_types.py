@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -101,6 +101,16 @@ class Inbox(Protocol):
     claimed delivery
     that is not finished within the backend's visibility timeout is handed out again.
     """
+
+    visibility_timeout: float
+
+    async def __aenter__(self) -> Self:
+        """Open the storage (create or migrate it) so errors surface before the first call."""
+        ...
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """``close()``."""
+        ...
 
     async def append(self, event: WebhookEvent) -> bool:
         """Store a delivery durably; False if one with the same ``delivery_key`` is already stored."""

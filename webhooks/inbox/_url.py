@@ -64,6 +64,6 @@ def open_inbox(url: str) -> Inbox:
             return RedisStreamInbox(base, **options)
         if scheme == "memory":
             return MemoryInbox(**_options(query, where))
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise InboxError(f"{where}: {exc}") from None
     raise InboxError(f"{where}: unknown inbox scheme {scheme!r} (sqlite, redis, rediss, memory)")

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.webhooks.conftest import make_event
-from webhooks import WebhookEvent
+from tests.webhooks.conftest import event_body
+from webhooks import WebhookEvent, parse_event
 
 ROOT = Path(__file__).resolve().parents[3]
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -34,7 +34,7 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def project_event(
+def project_body(
     project: str | None,
     modified: float | None = 0,
     *,
@@ -42,18 +42,23 @@ def project_event(
     event_type: str = "project_status_change",
     state: str = "editing",
     publishing_status: str = "can_publish",
-) -> WebhookEvent:
-    """A delivery about ``project`` as of ``at(modified)``; ``n`` makes otherwise equal ones
-    distinct. ``project=None`` gives an unknown-type event without a project."""
+) -> bytes:
+    """A delivery body about ``project`` as of ``at(modified)``; ``n`` makes otherwise equal
+    ones distinct. ``project=None`` gives an unknown-type event without a project."""
     if project is None:
-        return make_event("something_new", project=None, timestamp=1714493662 + n)
+        return event_body("something_new", project=None, timestamp=1714493662 + n)
     fields: dict[str, Any] = {
         "id": project,
         "state": state,
         "publishing_status": publishing_status,
         "modified_date_time": None if modified is None else iso(at(modified)),
     }
-    return make_event(event_type, project_fields=fields, timestamp=1714493662 + n)
+    return event_body(event_type, project_fields=fields, timestamp=1714493662 + n)
+
+
+def project_event(project: str | None, modified: float | None = 0, **options: Any) -> WebhookEvent:
+    """``project_body`` parsed."""
+    return parse_event(project_body(project, modified, **options))
 
 
 def free_port() -> int:

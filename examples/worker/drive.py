@@ -1,0 +1,50 @@
+"""Play TakeOne for the worker example: a local sandbox that records and publishes projects and
+sends its real webhooks to the receiver::
+
+    WEBHOOK_TOKEN=... python examples/worker/drive.py --projects 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from takeone_async.sandbox import Sandbox
+
+
+async def drive(webhook_url: str, count: int) -> None:
+    async with Sandbox(
+        webhook_urls=[webhook_url], publish_delay=0.2, webhook_backoff=0.2
+    ) as sandbox:
+        async with sandbox.client() as client:
+            [template] = await client.video_container_templates.list().to_list(limit=1)
+            container = await client.video_containers.create(template=template.id, name="demo")
+            for i in range(count):
+                user = await client.app_users.create(external_id=f"demo-{i}", given_name="Demo")
+                project = await client.projects.create(user=user.id, video_container=container.id)
+                await sandbox.complete_recording(project.id)
+                await client.projects.publish(project.id)
+        await sandbox.settle(timeout=30)
+        answered = sum(
+            1
+            for d in sandbox.deliveries
+            if d.attempts and 200 <= (d.attempts[-1].status or 0) < 300
+        )
+        print(f"published {count} projects; {answered}/{len(sandbox.deliveries)} deliveries stored")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=3)
+    parser.add_argument("--receiver", default="http://127.0.0.1:8080/takeone/webhooks")
+    args = parser.parse_args()
+    token = os.environ.get("WEBHOOK_TOKEN")
+    if not token:
+        sys.exit("drive: set WEBHOOK_TOKEN to the receiver's token")
+    asyncio.run(drive(f"{args.receiver}?token={token}", args.projects))
+
+
+if __name__ == "__main__":
+    main()

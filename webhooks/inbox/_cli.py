@@ -1,0 +1,273 @@
+"""``takeone webhooks worker``, ``dead-letters list|replay`` and ``reconcile``: the inbox's
+subcommands, listed in ``webhooks.cli.SUBCOMMANDS`` in that module's style (an ``add_<name>``
+per subcommand setting ``run`` and ``command_name``; a ``CommandError`` becomes one line)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from takeone_async import TakeOneClient, TakeOneError
+from takeone_async.cli import CommandError
+
+from ..errors import WebhookError
+from ..router import WebhookRouter
+from ._types import Inbox
+from ._url import open_inbox, redact
+
+__all__ = ["add_dead_letters", "add_reconcile", "add_worker", "load_router"]
+
+INBOX_HELP = (
+    "sqlite:///path.db (relative; sqlite:////abs/path.db), redis://host:port/db or rediss://"
+)
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return number
+
+
+def _positive_seconds(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {value}")
+    return number
+
+
+def _inbox_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inbox", required=True, metavar="URL", help=INBOX_HELP)
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="log level (default %(default)s)",
+    )
+
+
+def _run(args: argparse.Namespace, body: Callable[[Inbox], Awaitable[int]]) -> int:
+    """Open ``--inbox``, run ``body`` with it, close it; storage errors become one line."""
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def main() -> int:
+        async with open_inbox(args.inbox) as inbox:
+            return await body(inbox)
+
+    try:
+        return asyncio.run(main())
+    except WebhookError as exc:
+        raise CommandError(str(exc)) from None
+    except TakeOneError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def load_router(spec: str) -> WebhookRouter:
+    """The ``WebhookRouter`` named ``package.module:attribute`` (the current directory is
+    importable, as with ``python -m``)."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise CommandError(f"--router must look like package.module:router, got {spec!r:.80}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise CommandError(
+            f"--router: cannot import {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    router = getattr(module, attribute, None)
+    if not isinstance(router, WebhookRouter):
+        found = "nothing" if router is None else type(router).__name__
+        raise CommandError(f"--router: {spec} is {found}, not a WebhookRouter")
+    return router
+
+
+# -- worker -----------------------------------------------------------------------------------
+
+
+def add_worker(subcommands: Any) -> None:
+    """``takeone webhooks worker``: handle the inbox's deliveries until SIGTERM."""
+    parser = subcommands.add_parser(
+        "worker",
+        help="handle the deliveries stored in an inbox",
+        description=(
+            "Claim deliveries from the inbox and run them through a router: in order per "
+            "project, retried with back-off, dead-lettered after --max-attempts. SIGTERM or "
+            "Ctrl-C finishes the deliveries in flight and exits."
+        ),
+    )
+    _inbox_argument(parser)
+    parser.add_argument(
+        "--router", required=True, metavar="MODULE:NAME", help="e.g. myapp.hooks:router"
+    )
+    parser.add_argument("--concurrency", type=_positive_int, default=8, help="default %(default)s")
+    parser.add_argument("--max-attempts", type=_positive_int, default=5, help="default %(default)s")
+    parser.add_argument(
+        "--backoff", type=_positive_seconds, default=1.0, help="first retry delay (s)"
+    )
+    parser.add_argument(
+        "--poll-interval", type=_positive_seconds, default=0.5, help="default %(default)s s"
+    )
+    parser.add_argument("--consumer", help="this worker's name (default host-pid)")
+    parser.set_defaults(run=run_worker, command_name="webhooks worker")
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from ..worker import Worker
+
+    router = load_router(args.router)
+
+    async def work(inbox: Inbox) -> int:
+        worker = Worker(
+            inbox,
+            router,
+            concurrency=args.concurrency,
+            max_attempts=args.max_attempts,
+            backoff=args.backoff,
+            poll_interval=args.poll_interval,
+            consumer=args.consumer,
+        )
+        print(f"worker {worker.consumer} on {redact(args.inbox)}", flush=True)
+        stats = await worker.run()
+        print(
+            f"worker {worker.consumer} stopped: {stats.handled} handled, {stats.retried} "
+            f"retried, {stats.dead_lettered} dead-lettered, {stats.skipped_stale} stale",
+            flush=True,
+        )
+        return 0
+
+    return _run(args, work)
+
+
+# -- dead-letters -----------------------------------------------------------------------------
+
+
+def add_dead_letters(subcommands: Any) -> None:
+    """``takeone webhooks dead-letters list|replay``."""
+    parser = subcommands.add_parser(
+        "dead-letters",
+        help="list or replay deliveries that failed every attempt",
+        description="List the dead letters of an inbox, or put them back for the workers.",
+    )
+    actions = parser.add_subparsers(dest="dead_letters_action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="one line per dead letter, oldest first")
+    _inbox_argument(listing)
+    listing.add_argument("--limit", type=_positive_int, default=100, help="default %(default)s")
+    listing.set_defaults(run=run_dead_letters_list, command_name="webhooks dead-letters list")
+    replay = actions.add_parser("replay", help="hand dead letters to the workers again")
+    _inbox_argument(replay)
+    replay.add_argument("keys", nargs="*", metavar="KEY", help="delivery keys to replay")
+    replay.add_argument("--all", action="store_true", help="replay every dead letter")
+    replay.set_defaults(run=run_dead_letters_replay, command_name="webhooks dead-letters replay")
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def run_dead_letters_list(args: argparse.Namespace) -> int:
+    async def show(inbox: Inbox) -> int:
+        letters = await inbox.dead_letters(limit=args.limit)
+        for d in letters:
+            when = d.failed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            print(
+                f"{when} {d.key} {d.type} project={d.project_id or '-'} attempts={d.attempts} "
+                f"error={_one_line(d.error)}"
+            )
+        print(f"{len(letters)} dead letter(s)", flush=True)
+        return 0
+
+    return _run(args, show)
+
+
+def run_dead_letters_replay(args: argparse.Namespace) -> int:
+    if bool(args.keys) == bool(args.all):
+        raise CommandError("give the delivery keys to replay, or --all (not both)")
+
+    async def replay(inbox: Inbox) -> int:
+        count = await inbox.replay(None if args.all else args.keys)
+        print(f"replayed {count} dead letter(s)", flush=True)
+        if args.keys and count < len(set(args.keys)):
+            raise CommandError(f"{len(set(args.keys)) - count} key(s) are not dead letters")
+        return 0
+
+    return _run(args, replay)
+
+
+# -- reconcile --------------------------------------------------------------------------------
+
+
+def add_reconcile(subcommands: Any) -> None:
+    """``takeone webhooks reconcile``: catch up with the API after an outage."""
+    parser = subcommands.add_parser(
+        "reconcile",
+        help="append events for projects that changed while no receiver listened",
+        description=(
+            "List projects through the API (TAKEONE_CLIENT_ID, TAKEONE_CLIENT_SECRET, "
+            "TAKEONE_BASE_URL) and append a synthetic project_status_change to the inbox for "
+            "each one whose state moved past what the inbox has seen."
+        ),
+    )
+    _inbox_argument(parser)
+    parser.add_argument(
+        "--video-container", action="append", default=[], metavar="ID", help="repeatable"
+    )
+    parser.add_argument("--user", action="append", default=[], metavar="ID", help="repeatable")
+    parser.add_argument(
+        "--skip-unseen", action="store_true", help="ignore projects the inbox never saw"
+    )
+    parser.add_argument(
+        "--interval",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="run again every SECONDS until SIGTERM (default: once)",
+    )
+    parser.set_defaults(run=run_reconcile, command_name="webhooks reconcile")
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    from ..reconcile import reconcile, reconcile_every
+
+    client = TakeOneClient.from_env() if _has_credentials() else None
+    if client is None:
+        raise CommandError("set TAKEONE_CLIENT_ID and TAKEONE_CLIENT_SECRET in the environment")
+    scope: dict[str, Any] = {
+        "video_containers": args.video_container,
+        "users": args.user,
+        "include_unseen": not args.skip_unseen,
+    }
+
+    async def run(inbox: Inbox) -> int:
+        async with client:
+            if args.interval is None:
+                report = await reconcile(client, inbox, **scope)
+                print(
+                    f"checked {report.checked} project(s), appended {report.appended} "
+                    "reconciled event(s)",
+                    flush=True,
+                )
+                return 0
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            total = await reconcile_every(client, inbox, args.interval, stop=stop, **scope)
+            print(f"stopped: appended {total} reconciled event(s)", flush=True)
+            return 0
+
+    return _run(args, run)
+
+
+def _has_credentials() -> bool:
+    return all(os.environ.get(k) for k in ("TAKEONE_CLIENT_ID", "TAKEONE_CLIENT_SECRET"))
