@@ -30,7 +30,7 @@ from .events import WebhookEvent
 from .parsing import parse_event
 from .router import WebhookRouter
 
-__all__ = ["MAX_BODY_SIZE", "Inbox", "add_webhook_route", "protect_access_log"]
+__all__ = ["MAX_BODY_SIZE", "SupportsAppend", "add_webhook_route", "protect_access_log"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,9 @@ _PENDING = web.AppKey("webhooks_pending_tasks", set[asyncio.Task[None]])
 _FINAL_VARIABLE = re.compile(r"/\{[^{}/]+\}$")
 
 
-class Inbox(Protocol):
-    """Durable storage the adapter hands events to instead of dispatching them."""
+class SupportsAppend(Protocol):
+    """What ``inbox=`` needs: durable storage the route hands events to instead of dispatching
+    them (every ``webhooks.inbox`` backend qualifies)."""
 
     async def append(self, event: WebhookEvent) -> bool:
         """Store ``event``; True if newly stored, False if it was already there."""
@@ -139,7 +140,7 @@ def add_webhook_route(
     auth: Authenticator | Iterable[Authenticator] | None,
     mode: Literal["dispatch", "ack_first"] = "dispatch",
     max_body_size: int = MAX_BODY_SIZE,
-    inbox: Inbox | None = None,
+    inbox: SupportsAppend | None = None,
     name: str | None = None,
 ) -> web.AbstractRoute:
     """Add ``POST path`` to ``app``, receiving TakeOne webhooks into ``router`` (or ``inbox``).

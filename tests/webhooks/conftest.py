@@ -4,15 +4,18 @@ handlers, a fake inbox, and the adapter's test client."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import json
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from takeone_async._signing import decode_secret, signature_header
 from tests.conftest import load_sample
 from webhooks import QueryToken, WebhookEvent, WebhookRouter, parse_event
 from webhooks.aiohttp import add_webhook_route
@@ -57,6 +60,25 @@ def event_body(event_type: str = "project_published", **changes: Any) -> bytes:
 def make_event(event_type: str = "project_published", **changes: Any) -> WebhookEvent:
     """A parsed event built from the sample."""
     return parse_event(event_body(event_type, **changes))
+
+
+def basic_header(username: str, password: str) -> dict[str, str]:
+    """An ``Authorization`` header carrying HTTP Basic credentials."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def signed_headers(
+    secrets: list[str | bytes], body: bytes, *, msg_id: str = "msg_1", timestamp: int | None = None
+) -> dict[str, str]:
+    """Standard Webhooks headers signing ``body`` with each secret, stamped now by default."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    keys = [decode_secret(secret) for secret in secrets]
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": signature_header(keys, msg_id, stamp, body),
+    }
 
 
 class Recorder:
@@ -136,7 +158,7 @@ def serve(aiohttp_client: Any) -> Callable[..., Awaitable[TestClient[Any, Any]]]
     return start
 
 
-async def post(
+async def post_full(
     client: TestClient[Any, Any],
     body: bytes,
     *,
@@ -144,9 +166,15 @@ async def post(
     token: str | None = SECRET,
     content_type: str = "application/json",
     **kwargs: Any,
-) -> tuple[int, str]:
-    """POST a delivery; returns (status, body text)."""
+) -> tuple[int, str, Mapping[str, str]]:
+    """POST a delivery (with ``?token=`` unless None); returns (status, body text, headers)."""
     params = {"token": token} if token is not None else None
     headers = {"Content-Type": content_type, **kwargs.pop("headers", {})}
     async with client.post(path, data=body, params=params, headers=headers, **kwargs) as resp:
-        return resp.status, await resp.text()
+        return resp.status, await resp.text(), resp.headers
+
+
+async def post(client: TestClient[Any, Any], body: bytes, **options: Any) -> tuple[int, str]:
+    """POST a delivery as ``post_full`` does; returns (status, body text)."""
+    status, text, _ = await post_full(client, body, **options)
+    return status, text

@@ -4,10 +4,8 @@ handler called exactly when it should be, ack_first, the inbox path, and set-up 
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -15,7 +13,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from takeone_async._signing import signature_header
 from tests.webhooks.conftest import (
     OLD_SECRET,
     PROJECT_ID,
@@ -23,8 +20,11 @@ from tests.webhooks.conftest import (
     SECRET,
     FakeInbox,
     Recorder,
+    basic_header,
     event_body,
     post,
+    post_full,
+    signed_headers,
 )
 from webhooks import (
     BasicAuth,
@@ -304,39 +304,28 @@ async def test_basic_auth_and_its_challenge(
     serve: Serve, router: WebhookRouter, recorder: Recorder
 ) -> None:
     client = await serve(router, auth=BasicAuth("takeone", SECRET))
-    good = base64.b64encode(f"takeone:{SECRET}".encode()).decode()
-    assert await post(
-        client, event_body(), token=None, headers={"Authorization": f"Basic {good}"}
-    ) == (200, "")
-    async with client.post(
-        ROUTE, data=event_body(), headers={"Content-Type": "application/json"}
-    ) as resp:
-        assert resp.status == 401
-        assert resp.headers["WWW-Authenticate"] == 'Basic realm="webhooks"'
+    good = basic_header("takeone", SECRET)
+    assert await post(client, event_body(), token=None, headers=good) == (200, "")
+    status, _, headers = await post_full(client, event_body(), token=None)
+    assert status == 401
+    assert headers["WWW-Authenticate"] == 'Basic realm="webhooks"'
     assert len(recorder.events) == 1
 
 
 async def test_no_challenge_header_without_basic_auth(serve: Serve, router: WebhookRouter) -> None:
     client = await serve(router)
-    async with client.post(
-        ROUTE, data=event_body(), headers={"Content-Type": "application/json"}
-    ) as resp:
-        assert resp.status == 401
-        assert "WWW-Authenticate" not in resp.headers
+    status, _, headers = await post_full(client, event_body(), token=None)
+    assert status == 401
+    assert "WWW-Authenticate" not in headers
 
 
 async def test_a_signed_delivery(serve: Serve, router: WebhookRouter, recorder: Recorder) -> None:
     key = b"relay-signing-key-0123456789abcd"
     client = await serve(router, auth=StandardWebhooksSignature(key))
-    body, now = event_body(), int(time.time())
-    headers = {
-        "webhook-id": "msg_1",
-        "webhook-timestamp": str(now),
-        "webhook-signature": signature_header([key], "msg_1", now, body),
-    }
-    assert await post(client, body, token=None, headers=headers) == (200, "")
-    headers["webhook-signature"] = signature_header([key], "msg_1", now, body + b" ")
-    assert (await post(client, body, token=None, headers=headers))[0] == 401
+    body = event_body()
+    assert await post(client, body, token=None, headers=signed_headers([key], body)) == (200, "")
+    wrong = signed_headers([key], body + b" ")
+    assert (await post(client, body, token=None, headers=wrong))[0] == 401
     assert len(recorder.events) == 1
 
 

@@ -6,14 +6,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import time
 from typing import Any
 
 import pytest
 from aiohttp import web
 
-from takeone_async._signing import decode_secret, signature_header
-from tests.webhooks.conftest import OLD_SECRET, SECRET, Recorder, event_body, post
+from tests.webhooks.conftest import (
+    OLD_SECRET,
+    SECRET,
+    Recorder,
+    basic_header,
+    event_body,
+    post,
+    signed_headers,
+)
 from webhooks import (
     BasicAuth,
     PathToken,
@@ -66,16 +72,10 @@ async def test_no_secret_reaches_any_log_line(
     router = WebhookRouter()
     router.on("project_status_change")(Recorder("failing", fail=RuntimeError("handler broke")))
     client = await aiohttp_client(make_app(router))
-    body, now = event_body(), int(time.time())
-    basic = {"Authorization": "Basic " + base64.b64encode(f"takeone:{PASSWORD}".encode()).decode()}
-    wrong_basic = {
-        "Authorization": "Basic " + base64.b64encode(f"takeone:{OLD_SECRET}".encode()).decode()
-    }
-    signed = {
-        "webhook-id": "msg_1",
-        "webhook-timestamp": str(now),
-        "webhook-signature": signature_header([decode_secret(SIGNING)], "msg_1", now, body),
-    }
+    body = event_body()
+    basic = basic_header("takeone", PASSWORD)
+    wrong_basic = basic_header("takeone", OLD_SECRET)
+    signed = signed_headers([SIGNING], body)
 
     statuses = [
         (await post(client, body, token=SECRET))[0],

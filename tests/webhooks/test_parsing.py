@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -241,18 +242,7 @@ _json_values = st.recursive(
     ),
     max_leaves=20,
 )
-_project_fields = [
-    "id",
-    "video_container",
-    "user",
-    "state",
-    "publishing_status",
-    "language",
-    "created_date_time",
-    "modified_date_time",
-    "published_video_stream",
-    "publishing_info",
-]
+_project_fields = [f.name for f in attrs.fields(ProjectSummary) if f.name != "extra"]
 _likely_values = (
     _json_values
     | st.sampled_from(["2024-04-30T16:10:59.412675Z", "2024-13-01", "completed", "landscape"])

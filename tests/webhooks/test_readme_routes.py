@@ -52,13 +52,20 @@ def add_routes(app: web.Application) -> WebhookRouter:
 # ---- the README's route set-up block above, run -------------------------------------------
 
 import base64  # noqa: E402
-import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
+from aiohttp.test_utils import TestClient  # noqa: E402
 
-from takeone_async._signing import decode_secret, signature_header  # noqa: E402
-from tests.webhooks.conftest import OLD_SECRET, SECRET, Recorder, event_body, post  # noqa: E402
+from tests.webhooks.conftest import (  # noqa: E402
+    OLD_SECRET,
+    SECRET,
+    Recorder,
+    basic_header,
+    event_body,
+    post,
+    signed_headers,
+)
 
 RELAY_SECRET = "whsec_" + base64.b64encode(b"relay-secret-for-readme-test-32b").decode()
 
@@ -75,17 +82,24 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-async def test_each_route_accepts_its_credential_only(env: None, aiohttp_client: Any) -> None:
+@pytest.fixture
+async def served(env: None, aiohttp_client: Any) -> tuple[TestClient[Any, Any], Recorder]:
+    """A client for an app set up by ``add_routes``, and a handler seeing every event."""
     app = web.Application()
     router = add_routes(app)
     handler = Recorder()
     router.on_any(handler)
-    client = await aiohttp_client(app)
-    basic = base64.b64encode(f"takeone:pw-{SECRET}".encode()).decode()
-    now = int(time.time())
+    client: TestClient[Any, Any] = await aiohttp_client(app)
+    return client, handler
+
+
+async def test_each_route_accepts_its_credential_only(
+    served: tuple[TestClient[Any, Any], Recorder],
+) -> None:
+    client, handler = served
+    basic = basic_header("takeone", f"pw-{SECRET}")
     signed_body = event_body(timestamp=6)
-    signature = signature_header([decode_secret(RELAY_SECRET)], "msg_1", now, signed_body)
-    signed = {"webhook-id": "msg_1", "webhook-timestamp": str(now), "webhook-signature": signature}
+    signed = signed_headers([RELAY_SECRET], signed_body)
 
     accepted = [
         await post(client, event_body(timestamp=1), token=SECRET),
@@ -98,7 +112,7 @@ async def test_each_route_accepts_its_credential_only(env: None, aiohttp_client:
             event_body(timestamp=4),
             path="/takeone/basic",
             token=None,
-            headers={"Authorization": f"Basic {basic}"},
+            headers=basic,
         ),
         await post(client, signed_body, path="/takeone/signed", token=None, headers=signed),
     ]
@@ -114,12 +128,10 @@ async def test_each_route_accepts_its_credential_only(env: None, aiohttp_client:
     assert sorted(e.payload["timestamp"] for e in handler.events) == [1, 2, 3, 4, 6]
 
 
-async def test_the_filters_skip_a_repeated_delivery(env: None, aiohttp_client: Any) -> None:
-    app = web.Application()
-    router = add_routes(app)
-    handler = Recorder()
-    router.on_any(handler)
-    client = await aiohttp_client(app)
+async def test_the_filters_skip_a_repeated_delivery(
+    served: tuple[TestClient[Any, Any], Recorder],
+) -> None:
+    client, handler = served
     assert await post(client, event_body(), token=SECRET) == (200, "")
     assert await post(client, event_body(), token=SECRET) == (200, "")
     assert len(handler.events) == 1
