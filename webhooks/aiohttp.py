@@ -152,7 +152,6 @@ def add_webhook_route(
     the inbox could not store the event. ``mode="ack_first"`` answers 200 before the handlers
     run, in a task the app awaits on cleanup; with ``inbox=`` nothing is dispatched here.
     """
-    authenticator = _check_auth(auth, path)
     if mode not in ("dispatch", "ack_first"):
         raise WebhookConfigError(
             f"add_webhook_route: mode must be 'dispatch' or 'ack_first', got {mode!r}"
@@ -173,10 +172,11 @@ def add_webhook_route(
             )
     elif router is None:
         raise WebhookConfigError("add_webhook_route: give a router (or an inbox=)")
+    authenticator = _check_auth(auth, path)
     protect_access_log(access_logger)
     challenge = any(
         isinstance(check, BasicAuth)
-        for check in (iter_authenticators(authenticator) if authenticator else ())
+        for check in (iter_authenticators(authenticator) if authenticator is not None else ())
     )
     if mode == "ack_first" and _PENDING not in app:
         app[_PENDING] = set()
