@@ -1,0 +1,60 @@
+"""``python -m benchmarks [--quick] [--output PATH] [--only NAME ...]``: run every script, write
+the results (benchmarks/RESULTS.md by default) and print where they went."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+
+from ._report import Section, render_results
+
+SCRIPTS = {
+    "decode": "Decode",
+    "client": "Client overhead",
+    "receiver": "Receiver",
+    "scale": "Scale",
+    "imports": "Import",
+}
+NEEDS = {"receiver": "webhooks.aiohttp", "scale": "takeone_async.sandbox"}
+
+
+def _run(name: str, quick: bool) -> Section:
+    needed = NEEDS.get(name)
+    if needed is not None:
+        try:
+            importlib.import_module(needed)
+        except ImportError as exc:
+            return Section(SCRIPTS[name], "", skipped=f"`{needed}` is not available ({exc})")
+    module = importlib.import_module(f"benchmarks.{name}")
+    section: Section = module.run(quick)
+    return section
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="few rounds: proves it runs, in seconds"
+    )
+    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "RESULTS.md")
+    parser.add_argument("--only", nargs="*", choices=sorted(SCRIPTS), help="run only these")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    sections = []
+    for name in args.only or SCRIPTS:
+        began = time.perf_counter()
+        print(f"{name} ...", end=" ", flush=True, file=sys.stderr)
+        sections.append(_run(name, args.quick))
+        print(f"{time.perf_counter() - began:.0f} s", file=sys.stderr)
+    command = "python -m benchmarks" + (" --quick" if args.quick else "")
+    text = render_results(
+        sections, quick=args.quick, command=command, seconds=time.perf_counter() - started
+    )
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

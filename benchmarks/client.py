@@ -1,0 +1,174 @@
+"""Client overhead: our calls against raw aiohttp doing the same GET plus ``orjson.loads``.
+
+A loopback aiohttp server in its own process serves the documented app user (small body) and the
+100-project page; this process measures its own CPU per request, sequentially and with 64
+requests in flight. Goals: small body <= 1.15x raw; page <= 1.5x raw. The measuring process and
+the server run with ``MALLOC_MMAP_THRESHOLD_=1048576`` (see ``_process.MALLOC_ENV``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import orjson
+
+from takeone_async import TakeOneClient
+from takeone_async._http import USER_AGENT, basic_auth
+
+from ._process import MALLOC_ENV, started
+from ._report import Goal, Section, Table, script_main
+from ._timing import fmt_ratio, fmt_seconds, median
+
+__all__ = ["run"]
+
+CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
+USER_ID = "5ea3bfa3-9e69-4d2a-b5a8-2b9e2f1e7c11"
+GOALS = {"small body": 1.15, "page": 1.5}
+Call = Callable[[], Awaitable[Any]]
+
+
+async def _batch(call: Call, count: int, concurrency: int) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of ``count`` calls with ``concurrency`` in flight."""
+    counter = itertools.count()
+
+    async def worker() -> None:
+        while next(counter) < count:
+            await call()
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    async with asyncio.timeout(120):
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+async def _measure(port: int, quick: bool) -> dict[tuple[str, int, str], list[tuple[float, float]]]:
+    base = f"http://127.0.0.1:{port}"
+    headers = {
+        "Authorization": basic_auth(CLIENT_ID, CLIENT_SECRET),
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+    }
+    rounds = 1 if quick else 7
+    counts = {
+        ("small body", 1): 100 if quick else 1500,
+        ("small body", 64): 128 if quick else 3000,
+        ("page", 1): 10 if quick else 150,
+        ("page", 64): 64 if quick else 384,
+    }
+    connector = aiohttp.TCPConnector(limit=100)
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        TakeOneClient(CLIENT_ID, CLIENT_SECRET, base_url=base, max_retries=0) as client,
+    ):
+
+        async def raw(url: str) -> Any:
+            async with session.get(url, headers=headers) as response:
+                body = await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"GET {url} -> {response.status}")
+                return orjson.loads(body)
+
+        calls: dict[tuple[str, str], Call] = {
+            ("small body", "raw"): lambda: raw(f"{base}/api/v1/app_users/{USER_ID}"),
+            ("small body", "ours"): lambda: client.app_users.get(USER_ID),
+            ("page", "raw"): lambda: raw(f"{base}/api/v1/projects"),
+            ("page", "ours"): lambda: client.projects.list().first_page(),
+        }
+        for (body, concurrency), count in counts.items():  # warm-up: connections, converter
+            for variant in ("raw", "ours"):
+                await _batch(calls[body, variant], min(count, 64), concurrency)
+        results: dict[tuple[str, int, str], list[tuple[float, float]]] = {}
+        for _ in range(rounds):
+            for (body, concurrency), count in counts.items():
+                for variant in ("raw", "ours"):
+                    cpu, wall = await _batch(calls[body, variant], count, concurrency)
+                    results.setdefault((body, concurrency, variant), []).append(
+                        (cpu / count, count / wall)
+                    )
+        return results
+
+
+def _section(results: dict[tuple[str, int, str], list[tuple[float, float]]]) -> Section:
+    section = Section(
+        "Client overhead",
+        "CPU of the client process per request against a loopback aiohttp server in its own "
+        "process: our call against raw aiohttp (`session.get`, `read`, `orjson.loads`), medians "
+        "of interleaved rounds. Goals: small body <= 1.15x raw, page <= 1.5x raw.",
+    )
+    table = Table(
+        [
+            "Body",
+            "In flight",
+            "Raw CPU/request",
+            "Ours CPU/request",
+            "Ratio",
+            "Raw req/s",
+            "Ours req/s",
+        ]
+    )
+    for body in GOALS:
+        for concurrency in (1, 64):
+            raw, ours = results[body, concurrency, "raw"], results[body, concurrency, "ours"]
+            raw_cpu, ours_cpu = median([r[0] for r in raw]), median([r[0] for r in ours])
+            table.rows.append(
+                [
+                    body,
+                    str(concurrency),
+                    fmt_seconds(raw_cpu),
+                    fmt_seconds(ours_cpu),
+                    fmt_ratio(ours_cpu / raw_cpu),
+                    f"{median([r[1] for r in raw]):,.0f}",
+                    f"{median([r[1] for r in ours]):,.0f}",
+                ]
+            )
+            section.goals.append(
+                Goal(
+                    f"{body}, {concurrency} in flight, ours vs raw", ours_cpu / raw_cpu, GOALS[body]
+                )
+            )
+    section.tables.append(table)
+    section.notes.append(
+        "Client and server run with `MALLOC_MMAP_THRESHOLD_=1048576`: without it glibc's malloc "
+        "switches strategy on repeated ~124 KB bodies at high concurrency and the page figures "
+        "swing between runs."
+    )
+    return section
+
+
+def _child(quick: bool) -> None:
+    with started("-m", "benchmarks._server", env=MALLOC_ENV) as port:
+        results = asyncio.run(_measure(port, quick))
+    print(_section(results).to_json())
+
+
+def run(quick: bool) -> Section:
+    """Measure in a child process started with the malloc setting."""
+    args = [sys.executable, "-m", "benchmarks.client", "--child"] + (["--quick"] if quick else [])
+    out = subprocess.run(
+        args,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **MALLOC_ENV},
+    )
+    return Section.from_json(out.stdout)
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--child", action="store_true")
+        parser.add_argument("--quick", action="store_true")
+        _child(parser.parse_args().quick)
+    else:
+        script_main(run)
