@@ -19,6 +19,7 @@ def decode_secret(secret: str | bytes) -> bytes:
         key = secret
     else:
         encoded = secret.removeprefix(SECRET_PREFIX)
+        encoded += "=" * (-len(encoded) % 4)  # unpadded secrets are accepted, as upstream does
         try:
             key = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
