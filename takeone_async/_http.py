@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 import attrs
 
+from ._converter import loads
 from ._version import __version__
 from .errors import (
     APIStatusError,
@@ -156,7 +157,7 @@ def parse_json(spec: RequestSpec, status: int, body: bytes) -> Any:
     if not body.strip():
         return None
     try:
-        return json.loads(body)
+        return loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         snippet = body[:80].decode("utf-8", "replace")
         raise InvalidResponseError(
