@@ -69,14 +69,14 @@ async def run_flow(
     client: TakeOneClient,
     receiver: Receiver,
     finish_recording: Callable[[TakeOneClient, str, str], Awaitable[None]],
-    *,
-    external_id: str,
-    email: str | None,
-    webhook_wait: float,
+    args: argparse.Namespace,
 ) -> None:
     """The steps themselves, the same against the sandbox and the real API."""
     user = await client.app_users.get_or_create(
-        external_id=external_id, given_name="Ada", family_name="Lovelace", email_address=email
+        external_id=args.external_id,
+        given_name="Ada",
+        family_name="Lovelace",
+        email_address=args.email,
     )
     print(f"app user {user.id} (external_id={user.external_id})")
     templates = await client.video_container_templates.list().to_list()
@@ -96,10 +96,10 @@ async def run_flow(
     project = await client.projects.publish(project.id)
     print(f"publishing: {project.publishing_status}")
     try:
-        event = await asyncio.wait_for(asyncio.shield(receiver.published), webhook_wait)
+        event = await asyncio.wait_for(asyncio.shield(receiver.published), args.timeout)
     except TimeoutError:
         raise TakeOneError(
-            f"no project_published webhook within {webhook_wait:g}s "
+            f"no project_published webhook within {args.timeout:g}s "
             "(is the webhook URL configured to reach this receiver?)"
         ) from None
     print(
@@ -125,14 +125,7 @@ async def sandbox_main(args: argparse.Namespace) -> None:
             await sandbox.complete_recording(project_id)  # the app user's part
 
         async with sandbox.client() as client:
-            await run_flow(
-                client,
-                receiver,
-                finish_recording,
-                external_id=args.external_id,
-                email=args.email,
-                webhook_wait=args.timeout,
-            )
+            await run_flow(client, receiver, finish_recording, args)
     finally:
         await sandbox.close()
         await receiver.close()
@@ -165,14 +158,7 @@ async def live_main(args: argparse.Namespace) -> None:
 
     try:
         async with TakeOneClient.from_env() as client:
-            await run_flow(
-                client,
-                receiver,
-                finish_recording,
-                external_id=args.external_id,
-                email=args.email,
-                webhook_wait=args.timeout,
-            )
+            await run_flow(client, receiver, finish_recording, args)
     finally:
         await receiver.close()
 

@@ -22,6 +22,7 @@ from .errors import TakeOneError
 
 __all__ = [
     "CommandError",
+    "add_server_arguments",
     "build_parser",
     "listen_error",
     "main",
@@ -83,6 +84,14 @@ def _probability(value: str) -> float:
     return number
 
 
+def add_server_arguments(parser: argparse.ArgumentParser, port: int) -> None:
+    """``--host`` (loopback by default) and ``--port`` for a command that listens."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=port, help="port (default %(default)s; 0: any free port)"
+    )
+
+
 def add_sandbox(commands: Any) -> None:
     """``takeone sandbox``: the emulator on loopback until interrupted."""
     from .sandbox._server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
@@ -92,8 +101,7 @@ def add_sandbox(commands: Any) -> None:
         help="run a local TakeOne API that sends real webhooks",
         description="Run the TakeOne sandbox until interrupted (Ctrl-C or SIGTERM).",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
-    parser.add_argument("--port", type=int, default=8787, help="port (default %(default)s; 0: any)")
+    add_server_arguments(parser, 8787)
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="Basic auth user")
     parser.add_argument(
         "--client-secret", default=DEFAULT_CLIENT_SECRET, help="Basic auth password"

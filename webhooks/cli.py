@@ -15,7 +15,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from takeone_async import _signing
-from takeone_async.cli import CommandError, listen_error, os_reason, wait_for_stop
+from takeone_async.cli import (
+    CommandError,
+    add_server_arguments,
+    listen_error,
+    os_reason,
+    wait_for_stop,
+)
 from takeone_async.sandbox import (
     EVENT_TYPES,
     delivery_headers,
@@ -83,8 +89,7 @@ def add_listen(subcommands: Any) -> None:
         help="run a receiver that prints each event",
         description="Receive webhooks and print one line per event until interrupted.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
-    parser.add_argument("--port", type=int, default=8788, help="port (default %(default)s; 0: any)")
+    add_server_arguments(parser, 8788)
     parser.add_argument("--path", default="/webhooks", help="route (default %(default)s)")
     parser.add_argument("--token", help="require ?token=TOKEN in the URL")
     parser.add_argument(

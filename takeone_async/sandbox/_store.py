@@ -83,6 +83,11 @@ def _get(table: dict[str, T], key: str, what: str) -> T:
         raise SandboxNotFoundError(f"{what} {key!r}") from None
 
 
+def _ref(name: str, table: dict[str, Any]) -> Field:
+    """A required field naming an object of ``table`` by id."""
+    return Field(name, required=True, exists=table.__contains__)
+
+
 def _newest_first(items: Iterable[T]) -> list[T]:
     return list(reversed(list(items)))
 
@@ -167,12 +172,9 @@ class Store:
         updated = attrs.evolve(user, modified_date_time=self.clock(), **fields)
         return self.add(self.app_users, updated)
 
-    def _user_field(self) -> Field:
-        return Field("user", required=True, exists=self.app_users.__contains__)
-
     def authorize(self, body: Any) -> dict[str, str]:
         """A short-lived JWT (HS256) naming the user, as the recording app expects."""
-        user_id = validate(body, [self._user_field()])["user"]
+        user_id = validate(body, [_ref("user", self.app_users)])["user"]
         now = self.clock()
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         claims = {"sub": user_id, "iat": int(now.timestamp()), "exp": int(now.timestamp()) + 600}
@@ -182,7 +184,7 @@ class Store:
 
     def invite(self, body: Any) -> dict[str, Any]:
         """Queue the invitation email: the user becomes ``pending``."""
-        user = self.app_user(validate(body, [self._user_field()])["user"])
+        user = self.app_user(validate(body, [_ref("user", self.app_users)])["user"])
         if not user.email_address:
             raise SandboxValidationError({"detail": "app user has no email address"})
         now = self.clock()
@@ -193,10 +195,9 @@ class Store:
     # -- video containers ---------------------------------------------------------------------
 
     def create_video_container(self, body: Any) -> VideoContainer:
-        exists = self.video_container_templates.__contains__
         fields = validate(
             body,
-            [Field("template", required=True, exists=exists), Field("name", required=True)],
+            [_ref("template", self.video_container_templates), Field("name", required=True)],
         )
         template = self.video_container_templates[fields["template"]]
         now = self.clock()
@@ -232,8 +233,8 @@ class Store:
         fields = validate(
             body,
             [
-                self._user_field(),
-                Field("video_container", required=True, exists=self.video_containers.__contains__),
+                _ref("user", self.app_users),
+                _ref("video_container", self.video_containers),
                 Field("organization_display_name"),
             ],
         )
@@ -378,12 +379,8 @@ class Store:
         fields = validate(
             body,
             [
-                Field(
-                    "template",
-                    required=True,
-                    exists=self.headshot_container_templates.__contains__,
-                ),
-                self._user_field(),
+                _ref("template", self.headshot_container_templates),
+                _ref("user", self.app_users),
                 Field("name", required=True),
             ],
         )
@@ -408,12 +405,8 @@ class Store:
         fields = validate(
             body,
             [
-                Field(
-                    "headshot_container",
-                    required=True,
-                    exists=self.headshot_containers.__contains__,
-                ),
-                self._user_field(),
+                _ref("headshot_container", self.headshot_containers),
+                _ref("user", self.app_users),
             ],
         )
         container = self.headshot_containers[fields["headshot_container"]]

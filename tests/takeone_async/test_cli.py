@@ -4,6 +4,7 @@ wired end to end, and one clear stderr line (no traceback) for each command-line
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import shlex
 import signal
@@ -120,9 +121,19 @@ def test_without_the_webhooks_package_its_commands_say_so(
 
 
 async def test_the_sandbox_command_serves_until_stopped(capsys: pytest.CaptureFixture[str]) -> None:
-    args = cli.build_parser().parse_args(
-        ["sandbox", "--port", "0", "--page-size", "1", "--fault-rate", "0.5", "--fault-seed", "3"]
-    )
+    argv = [
+        "sandbox",
+        "--port",
+        "0",
+        "--page-size",
+        "1",
+        "--fault-rate",
+        "0.5",
+        "--fault-seed",
+        "3",
+    ]
+    argv += ["--signing-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
+    args = cli.build_parser().parse_args(argv)
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def until() -> None:
@@ -148,6 +159,32 @@ async def test_the_sandbox_command_serves_until_stopped(capsys: pytest.CaptureFi
     finally:
         stop.set()
     assert await asyncio.wait_for(task, 5) == 0
+
+
+async def test_wait_for_stop_returns_on_sigterm_and_restores_the_handlers() -> None:
+    loop = asyncio.get_running_loop()
+    waiter = asyncio.create_task(cli.wait_for_stop())
+    await asyncio.sleep(0)  # the handlers are installed before the first await inside
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(waiter, 5)
+    assert not loop.remove_signal_handler(signal.SIGTERM)  # already removed
+
+
+def test_os_reason_prefers_the_errno_text() -> None:
+    assert cli.os_reason(OSError(111, "noise")) == "connection refused"
+    assert cli.os_reason(OSError("plain")) == "plain"
+    assert cli.os_reason(OSError()) == "OSError"
+
+
+def test_python_dash_m_in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["takeone", "--version"])
+    monkeypatch.delitem(sys.modules, "takeone_async.__main__", raising=False)
+    with pytest.raises(SystemExit) as caught:
+        importlib.import_module("takeone_async.__main__")
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.strip() == f"takeone {__version__}"
 
 
 # -- real processes: the README's commands --------------------------------------------------

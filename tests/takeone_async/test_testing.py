@@ -51,7 +51,7 @@ def test_loading_the_plugin_imports_no_sandbox_module() -> None:
         "import sys, takeone_async.testing; "
         "print(sorted(m for m in sys.modules if m.startswith('takeone_async.sandbox')))"
     )
-    out = subprocess.run(  # noqa: S603 - our own interpreter and code
+    out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
     )
     assert out.stdout.strip() == "[]"

@@ -153,7 +153,7 @@ def test_command_line_errors_are_one_line(
             "takeone webhooks send: --url must be an http(s) URL, got 'nope?token=***'",
         ),
         (
-            ["send", "project_published", "--url", "http://127.0.0.1:1/", "--secret", "bad"],
+            ["send", "project_published", "--url", "http://127.0.0.1:1/", "--secret", "whsec_!!"],
             "takeone webhooks send: --secret: a Standard Webhooks secret must be 'whsec_' followed by base64",
         ),
         (

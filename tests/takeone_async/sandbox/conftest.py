@@ -12,7 +12,14 @@ import attrs
 import pytest
 from aiohttp import web
 
-from takeone_async import AppUser, Project, TakeOneClient, VideoContainer, _http
+from takeone_async import (
+    AppUser,
+    HeadshotProject,
+    Project,
+    TakeOneClient,
+    VideoContainer,
+    _http,
+)
 from takeone_async.sandbox import DEFAULT_CLIENT_SECRET, Sandbox
 
 FAST_SANDBOX = {
@@ -162,6 +169,20 @@ async def make_world(client: TakeOneClient, template: str = PROFILE_TEMPLATE) ->
     container = await client.video_containers.create(template=template, name="Ada's video")
     project = await client.projects.create(user=user.id, video_container=container.id)
     return World(user, container, project)
+
+
+async def world_in(sandbox: Sandbox) -> World:
+    """:func:`make_world` through a short-lived client of ``sandbox``."""
+    async with sandbox.client(**FAST_CLIENT) as client:
+        return await make_world(client)
+
+
+async def make_headshot_project(client: TakeOneClient, user_id: str) -> HeadshotProject:
+    """A headshot container from the seeded template, and a project in it."""
+    container = await client.headshot_containers.create(
+        template=HEADSHOT_TEMPLATE, user=user_id, name="Ada's headshot"
+    )
+    return await client.headshot_projects.create(headshot_container=container.id, user=user_id)
 
 
 async def project_by_id(client: TakeOneClient, project_id: str) -> Project:

@@ -10,10 +10,10 @@ from tests.conftest import load_sample
 from tests.takeone_async.sandbox.conftest import (
     API,
     BIO_SCRIPT,
-    HEADSHOT_TEMPLATE,
     Raw,
     Receiver,
     World,
+    make_headshot_project,
     project_by_id,
 )
 
@@ -67,12 +67,7 @@ async def test_the_python_controls_mirror_the_http_ones(
     )
     done = await sandbox.complete_script_generation(world.container.id, generation.id)
     assert done.state == "completed"
-    headshots = await api.headshot_containers.create(
-        template=HEADSHOT_TEMPLATE, user=world.user.id, name="h"
-    )
-    project = await api.headshot_projects.create(
-        headshot_container=headshots.id, user=world.user.id
-    )
+    project = await make_headshot_project(api, world.user.id)
     processed = await sandbox.process_headshot_project(project.id)
     assert processed.state == "processing"
     await sandbox.settle()
@@ -82,12 +77,7 @@ async def test_the_python_controls_mirror_the_http_ones(
 async def test_process_a_headshot_project_over_http(
     raw: Raw, api: TakeOneClient, world: World
 ) -> None:
-    container = await api.headshot_containers.create(
-        template=HEADSHOT_TEMPLATE, user=world.user.id, name="h"
-    )
-    project = await api.headshot_projects.create(
-        headshot_container=container.id, user=world.user.id
-    )
+    project = await make_headshot_project(api, world.user.id)
     answer = await raw("POST", f"/_sandbox/headshot_projects/{project.id}/process")
     assert (answer.status, answer.json["state"]) == (200, "processing")
 

@@ -16,6 +16,7 @@ from tests.takeone_async.sandbox.conftest import (
     Receiver,
     World,
     make_world,
+    world_in,
 )
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -94,8 +95,7 @@ async def test_deliveries_are_signed_the_standard_webhooks_way(
 
 async def test_without_a_secret_nothing_is_signed(sandbox: Sandbox, receiver: Receiver) -> None:
     sandbox.add_webhook_url(receiver.url)
-    async with sandbox.client(**FAST_CLIENT) as client:
-        world = await make_world(client)
+    world = await world_in(sandbox)
     await sandbox.complete_recording(world.project.id)
     await sandbox.settle()
     assert len(receiver.received) == 2
@@ -119,8 +119,7 @@ async def test_a_failed_delivery_is_retried_with_the_same_id_then_the_next_goes(
 async def test_a_delivery_that_never_succeeds_is_marked_failed(receiver: Receiver) -> None:
     receiver.statuses = [500] * 3
     async with Sandbox(webhook_urls=[receiver.url], webhook_attempts=3, **FAST_SANDBOX) as sb:
-        async with sb.client(**FAST_CLIENT) as client:
-            world = await make_world(client)
+        world = await world_in(sb)
         await sb.complete_recording(world.project.id)
         await sb.settle()
         failed, delivered = sb.deliveries
@@ -138,8 +137,7 @@ def closed_port() -> int:
 async def test_an_unreachable_receiver_is_recorded_with_the_error_and_no_secret() -> None:
     url = f"http://127.0.0.1:{closed_port()}/hooks?token=s3cret-token"
     async with Sandbox(webhook_urls=[url], webhook_attempts=2, **FAST_SANDBOX) as sb:
-        async with sb.client(**FAST_CLIENT) as client:
-            world = await make_world(client)
+        world = await world_in(sb)
         await sb.complete_recording(world.project.id)
         await sb.settle()
         delivery = sb.deliveries[0]

@@ -17,6 +17,7 @@ from tests.takeone_async.sandbox.conftest import (
     FAST_SANDBOX,
     make_world,
     project_by_id,
+    world_in,
 )
 from webhooks import (
     ProjectPublished,
@@ -118,8 +119,7 @@ async def test_record_publish_unpublish_arrive_as_typed_events_in_order(
 async def test_publishing_from_the_app_sends_project_published_too(
     signing_sandbox: Sandbox, typed: TypedReceiver
 ) -> None:
-    async with signing_sandbox.client(**FAST_CLIENT) as client:
-        world = await make_world(client)
+    world = await world_in(signing_sandbox)
     await signing_sandbox.complete_recording(world.project.id)
     project = await signing_sandbox.publish_from_app(world.project.id)
     assert project.publishing_status == PublishingStatus.PUBLISHING
@@ -135,8 +135,7 @@ async def test_a_receiver_with_another_secret_rejects_every_delivery(
     async with Sandbox(
         webhook_urls=[typed.url], signing_secret=other, webhook_attempts=2, **FAST_SANDBOX
     ) as sandbox:
-        async with sandbox.client(**FAST_CLIENT) as client:
-            world = await make_world(client)
+        world = await world_in(sandbox)
         await sandbox.complete_recording(world.project.id)
         await sandbox.settle()
         assert [d.state for d in sandbox.deliveries] == ["failed", "failed"]

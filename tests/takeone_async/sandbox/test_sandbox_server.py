@@ -11,7 +11,7 @@ import pytest
 
 from takeone_async import AuthenticationError, TakeOneClient, TakeOneValueError
 from takeone_async.sandbox import Sandbox
-from tests.takeone_async.sandbox.conftest import FAST_CLIENT, FAST_SANDBOX, make_world
+from tests.takeone_async.sandbox.conftest import FAST_CLIENT, FAST_SANDBOX, make_world, world_in
 
 
 @pytest.mark.parametrize(
@@ -91,8 +91,7 @@ async def test_settle_gives_up_after_its_timeout() -> None:
 
 async def test_the_editing_delay_separates_the_two_recording_steps() -> None:
     async with Sandbox(editing_delay=0.05, **FAST_SANDBOX) as sandbox:
-        async with sandbox.client(**FAST_CLIENT) as client:
-            world = await make_world(client)
+        world = await world_in(sandbox)
         project = await sandbox.complete_recording(world.project.id)
         assert project.state == "completed"
 
@@ -101,8 +100,7 @@ async def test_a_failing_background_step_is_logged_not_lost(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async with Sandbox(**FAST_SANDBOX) as sandbox:
-        async with sandbox.client(**FAST_CLIENT) as client:
-            world = await make_world(client)
+        world = await world_in(sandbox)
         await sandbox.complete_recording(world.project.id)
         await sandbox.publish_from_app(world.project.id)
         sandbox.store.projects.clear()
