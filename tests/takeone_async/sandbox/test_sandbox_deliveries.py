@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 import standardwebhooks
 
-from takeone_async.sandbox import Sandbox
+from takeone_async.sandbox import Sandbox, redact_url
 from tests.conftest import load_sample
 from tests.takeone_async.sandbox.conftest import (
     FAST_CLIENT,
@@ -145,3 +145,15 @@ async def test_an_unreachable_receiver_is_recorded_with_the_error_and_no_secret(
         assert delivery.url.endswith("/hooks?token=***")
         assert all(a.status is None and a.error for a in delivery.attempts)
         assert "s3cret-token" not in repr(sb.deliveries)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://127.0.0.1:8080/hooks", "http://127.0.0.1:8080/hooks"),
+        ("http://h/hooks?token=s3&x=", "http://h/hooks?token=***&x=***"),
+        ("https://user:pa55@h/hooks#frag", "https://user:***@h/hooks"),
+    ],
+)
+def test_urls_are_shown_without_their_secrets(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
