@@ -425,7 +425,7 @@ class RedisStreamInbox:
             if floor is None:
                 return 0
             minid = f"{floor[0]}-{floor[1]}"
-            return int(await _wait(self._redis.xtrim(self.stream, minid=minid, approximate=True)))
+            return int(await _wait(self._redis.xtrim(self.stream, minid=minid, approximate=False)))
 
     # -- dead letters, records, marks -----------------------------------------------------
 

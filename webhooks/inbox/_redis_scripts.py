@@ -75,7 +75,8 @@ return due
 
 # KEYS: lock, retry, parked ; ARGV: entry id, consumer, ttl ms, now ms.
 # Returns 1 when this consumer now holds the project, else parks the entry until the holder
-# finishes (or its lock expires) and returns 0.
+# finishes and returns 0. If the holder's worker died, its lock expires; the parked entry
+# waits half a timeout more, so the dead worker's (older) delivery is taken over first.
 LOCK = """
 local holder = redis.call('GET', KEYS[1])
 local mine = ARGV[1] .. '@' .. ARGV[2]
@@ -85,7 +86,7 @@ if (not holder) or holder == ARGV[1] or holder == mine then
 end
 local left = redis.call('PTTL', KEYS[1])
 if left < 0 then left = tonumber(ARGV[3]) end
-redis.call('ZADD', KEYS[2], tonumber(ARGV[4]) + left, ARGV[1])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[4]) + left + math.floor(tonumber(ARGV[3]) / 2), ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('PEXPIRE', KEYS[3], left + tonumber(ARGV[3]))
 return 0

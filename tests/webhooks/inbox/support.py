@@ -67,6 +67,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
 def redis_binary() -> str:
     """The redis-server path; skips (or fails under CI=true) when it is not installed."""
     binary = shutil.which("redis-server")
@@ -84,7 +93,7 @@ class RedisServer:
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed argv, no shell
+        self.process = subprocess.Popen(
             [
                 redis_binary(),
                 "--port",
@@ -138,7 +147,7 @@ def spawn(
     """A Python subprocess of this venv, run from the repository root (output to ``log``)."""
     output = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
     try:
-        return subprocess.Popen(  # noqa: S603 - a fixed argv, no shell
+        return subprocess.Popen(
             [sys.executable, *args],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
@@ -165,3 +174,12 @@ async def wait_until(
                 await asyncio.sleep(interval)
     except TimeoutError:
         raise AssertionError(f"timed out after {within}s waiting for {what}") from None
+
+
+def poll(check: Any, *, within: float, interval: float = 0.05, what: str = "condition") -> None:
+    """``wait_until`` for synchronous code: call ``check()`` until truthy, at most ``within`` s."""
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
+        time.sleep(interval)

@@ -1,0 +1,226 @@
+"""``takeone webhooks worker | dead-letters list|replay | reconcile``: each runs the real
+command line; errors are one line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from takeone_async import TakeOneClient
+from takeone_async.cli import main
+from takeone_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from tests.webhooks.inbox import cli_router
+from tests.webhooks.inbox.support import (
+    free_port,
+    listening,
+    poll,
+    project_event,
+    spawn,
+    stop_process,
+)
+from webhooks.inbox import SQLiteInbox
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def run(*args: str) -> int:
+    return main(["webhooks", *args])
+
+
+def fill(path: Path, *, dead: int = 0, pending: int = 0) -> list[str]:
+    """Put ``dead`` dead letters and ``pending`` deliveries in the inbox at ``path``; their keys."""
+
+    async def go() -> list[str]:
+        async with SQLiteInbox(path) as inbox:
+            keys = []
+            for i in range(dead + pending):
+                event = project_event(f"p{i}", i)
+                await inbox.append(event)
+                keys.append(event.delivery_key)
+            for delivery in await inbox.claim("fill", dead):
+                await inbox.dead_letter(delivery, f"ValueError: bad\nthing {delivery.project_id}")
+            return keys
+
+    return asyncio.run(go())
+
+
+def counts(path: Path) -> Any:
+    async def go() -> Any:
+        async with SQLiteInbox(path) as inbox:
+            return await inbox.counts()
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def inbox_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/inbox.db"
+
+
+def test_dead_letters_list_shows_one_line_each(
+    tmp_path: Path, inbox_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = fill(tmp_path / "inbox.db", dead=2, pending=1)
+    assert run("dead-letters", "list", "--inbox", inbox_url) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "2 dead letter(s)"
+    assert re.fullmatch(
+        rf"\S+Z {keys[0]} project_status_change project=p0 attempts=1 error=ValueError: bad thing p0",
+        lines[0],
+    )
+    assert run("dead-letters", "list", "--inbox", inbox_url, "--limit", "1") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "1 dead letter(s)"
+
+
+def test_dead_letters_replay_by_key_or_all(
+    tmp_path: Path, inbox_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = fill(tmp_path / "inbox.db", dead=3)
+    assert run("dead-letters", "replay", "--inbox", inbox_url, keys[0]) == 0
+    assert capsys.readouterr().out == "replayed 1 dead letter(s)\n"
+    assert counts(tmp_path / "inbox.db").dead == 2
+    assert run("dead-letters", "replay", "--inbox", inbox_url, keys[0]) == 1
+    assert "1 key(s) are not dead letters" in capsys.readouterr().err
+    assert run("dead-letters", "replay", "--inbox", inbox_url, "--all") == 0
+    assert counts(tmp_path / "inbox.db").dead == 0
+    assert run("dead-letters", "replay", "--inbox", inbox_url) == 1
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith("give the delivery keys to replay, or --all (not both)")
+    )
+
+
+def test_worker_handles_the_inbox_and_stops_gracefully_on_sigterm(
+    tmp_path: Path, inbox_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fill(tmp_path / "inbox.db", pending=cli_router.STOP_AFTER)
+    cli_router.handled.clear()
+    status = run(
+        "worker", "--inbox", inbox_url, "--router", "tests.webhooks.inbox.cli_router:router",
+        "--consumer", "cli-test", "--poll-interval", "0.05",
+    )  # fmt: skip
+    assert status == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"worker cli-test on {inbox_url}"
+    assert out[-1].startswith("worker cli-test stopped: 3 handled, 0 retried, 0 dead-lettered")
+    assert len(cli_router.handled) == 3
+    assert counts(tmp_path / "inbox.db").done == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--router", "nodots"], "--router must look like package.module:router"),
+        (
+            ["--router", "tests.webhooks.inbox.no_such:router"],
+            "cannot import 'tests.webhooks.inbox.no_such'",
+        ),
+        (
+            ["--router", "tests.webhooks.inbox.cli_router:not_a_router"],
+            "is object, not a WebhookRouter",
+        ),
+        (
+            ["--router", "tests.webhooks.inbox.cli_router:missing"],
+            "is nothing, not a WebhookRouter",
+        ),
+        (["--inbox", "ftp://x"], "unknown inbox scheme 'ftp'"),
+    ],
+)
+def test_worker_errors_are_one_line(
+    args: list[str], message: str, inbox_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = {"--inbox": inbox_url, "--router": "tests.webhooks.inbox.cli_router:router"}
+    options.update(dict(zip(args[::2], args[1::2], strict=True)))
+    assert run("worker", *[x for pair in options.items() for x in pair]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("takeone webhooks worker: ")
+    assert message in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_storage_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "junk.db").write_bytes(b"junk" * 1000)
+    assert run("dead-letters", "list", "--inbox", f"sqlite:///{tmp_path}/junk.db") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("takeone webhooks dead-letters list: SQLite inbox")
+    assert "file is not a database" in err
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def sandbox_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``takeone sandbox`` on a free port, with the client's environment pointing at it."""
+    port = free_port()
+    process = spawn(
+        ["-m", "takeone_async", "sandbox", "--port", str(port)], log=tmp_path / "sandbox.log"
+    )
+
+    def up() -> bool:
+        assert process.poll() is None, (tmp_path / "sandbox.log").read_text()
+        return listening(port)
+
+    poll(up, within=20, what="the sandbox")
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("TAKEONE_BASE_URL", url)
+    monkeypatch.setenv("TAKEONE_CLIENT_ID", DEFAULT_CLIENT_ID)
+    monkeypatch.setenv("TAKEONE_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
+    yield url
+    stop_process(process)
+
+
+def make_projects(count: int) -> str:
+    async def go() -> str:
+        async with TakeOneClient.from_env() as client:
+            [template] = await client.video_container_templates.list().to_list(limit=1)
+            container = await client.video_containers.create(template=template.id, name="cli")
+            user = await client.app_users.create(external_id="cli-user")
+            for _ in range(count):
+                await client.projects.create(user=user.id, video_container=container.id)
+            return container.id
+
+    return asyncio.run(go())
+
+
+def test_reconcile_appends_once_for_each_moved_project(
+    sandbox_url: str, inbox_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    container = make_projects(3)
+    assert run("reconcile", "--inbox", inbox_url, "--video-container", container) == 0
+    assert capsys.readouterr().out == "checked 3 project(s), appended 3 reconciled event(s)\n"
+    assert run("reconcile", "--inbox", inbox_url) == 0
+    assert capsys.readouterr().out == "checked 3 project(s), appended 0 reconciled event(s)\n"
+    assert counts(tmp_path / "inbox.db").pending == 3
+
+
+def test_reconcile_on_an_interval_until_sigterm(
+    sandbox_url: str, inbox_url: str, tmp_path: Path
+) -> None:
+    make_projects(2)
+    log = tmp_path / "reconcile.log"
+    process = spawn(
+        ["-m", "takeone_async", "webhooks", "reconcile", "--inbox", inbox_url, "--interval", "0.1",
+         "--log-level", "info"],
+        log=log,
+    )  # fmt: skip
+
+    def two_runs() -> bool:
+        assert process.poll() is None, log.read_text()
+        return log.read_text().count("projects checked") >= 2
+
+    poll(two_runs, within=20, what="two reconcile runs")
+    assert stop_process(process) == 0
+    assert "stopped: appended 2 reconciled event(s)" in log.read_text()
+
+
+def test_reconcile_without_credentials_is_one_line(
+    inbox_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TAKEONE_CLIENT_ID", raising=False)
+    assert run("reconcile", "--inbox", inbox_url) == 1
+    assert "set TAKEONE_CLIENT_ID and TAKEONE_CLIENT_SECRET" in capsys.readouterr().err

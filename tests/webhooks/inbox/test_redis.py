@@ -1,0 +1,132 @@
+"""RedisStreamInbox specifics: trimming never drops an unacknowledged entry, dedup keys expire,
+parked and waiting entries, shared or owned clients, lazy import of redis."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis.asyncio
+
+from tests.webhooks.inbox.conftest import MakeInbox
+from tests.webhooks.inbox.support import ROOT, RedisServer, project_event
+from webhooks.inbox import InboxCounts, InboxError, RedisStreamInbox
+
+pytestmark = pytest.mark.timeout(30)
+
+
+async def entry_ids(inbox: RedisStreamInbox) -> list[str]:
+    rows = await inbox._redis.xrange(inbox.stream)  # type: ignore[misc]
+    return [i.decode() for i, _ in rows]
+
+
+async def test_trim_keeps_every_entry_not_yet_acknowledged(make_inbox: MakeInbox) -> None:
+    inbox: RedisStreamInbox = await make_inbox("redis")
+    for i in range(10):
+        await inbox.append(project_event(f"p{i}", 1))
+    ids = await entry_ids(inbox)
+    claimed = sorted(await inbox.claim("c", 4), key=lambda d: d.handle)
+    for delivery in (claimed[0], claimed[1], claimed[3]):
+        await inbox.ack(delivery)
+    assert await inbox.trim() == 2  # the two acknowledged below the oldest pending one
+    assert await entry_ids(inbox) == ids[2:]
+    await inbox.ack(claimed[2])
+    assert await inbox.trim() == 2
+    assert await entry_ids(inbox) == ids[4:]  # the six never delivered stay
+    assert len(await inbox.claim("c", 10)) == 6
+
+
+async def test_acks_trim_the_stream_as_they_go(
+    make_inbox: MakeInbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webhooks.inbox import _redis as redis_module
+
+    monkeypatch.setattr(redis_module, "TRIM_EVERY", 2)
+    inbox: RedisStreamInbox = await make_inbox("redis")
+    for i in range(4):
+        await inbox.append(project_event(f"p{i}", 1))
+    for delivery in await inbox.claim("c", 4):
+        await inbox.ack(delivery)
+    assert await entry_ids(inbox) == []
+    assert await inbox.counts() == InboxCounts(pending=0, in_flight=0, done=4, stale=0, dead=0)
+
+
+async def test_dedup_keys_expire_after_the_dedup_ttl(make_inbox: MakeInbox) -> None:
+    inbox: RedisStreamInbox = await make_inbox("redis", dedup_ttl=300)
+    event = project_event("p1", 1)
+    await inbox.append(event)
+    ttl = await inbox._redis.ttl(f"{inbox.stream}:dedup:{event.delivery_key}")  # type: ignore[misc]
+    assert 0 < ttl <= 300
+
+
+async def test_a_delivery_waiting_for_its_retry_is_not_taken_as_abandoned(
+    make_inbox: MakeInbox,
+) -> None:
+    inbox: RedisStreamInbox = await make_inbox("redis", visibility_timeout=0.1)
+    await inbox.append(project_event("p1", 1))
+    [first] = await inbox.claim("a", 10)
+    await inbox.fail(first, "boom", datetime.now(UTC) + timedelta(seconds=0.8))
+    await asyncio.sleep(0.3)
+    assert await inbox.claim("b", 10) == []  # idle longer than the timeout, but waiting
+    await asyncio.sleep(0.7)
+    [retry] = await inbox.claim("b", 10)
+    assert (retry.key, retry.attempts, retry.last_error) == (first.key, 1, "boom")
+
+
+async def test_a_parked_delivery_goes_as_soon_as_its_project_is_released(
+    make_inbox: MakeInbox,
+) -> None:
+    inbox: RedisStreamInbox = await make_inbox("redis", visibility_timeout=30)
+    await inbox.append(project_event("p1", 1))
+    [first] = await inbox.claim("a", 10)
+    await inbox.append(project_event("p1", 2))
+    assert await inbox.claim("b", 10) == []  # read, then parked behind "a"
+    await inbox.ack(first)
+    [second] = await inbox.claim("b", 10)
+    assert second.high_water == first.modified
+
+
+async def test_a_client_passed_in_is_used_and_left_open(redis_server: RedisServer) -> None:
+    client = redis.asyncio.Redis.from_url(redis_server.url)
+    try:
+        inbox = RedisStreamInbox(client=client, stream="test:shared-client")
+        await inbox.append(project_event("p1", 1))
+        await inbox.close()
+        assert await client.xlen("test:shared-client") == 1
+    finally:
+        await client.aclose()
+    with pytest.raises(ValueError, match="url or client"):
+        RedisStreamInbox()
+
+
+async def test_an_unreachable_server_is_an_inbox_error_without_the_password() -> None:
+    inbox = RedisStreamInbox("redis://:hunter2-secret@127.0.0.1:1/0", stream="s")
+    assert "hunter2" not in repr(inbox)
+    with pytest.raises(InboxError, match="Redis inbox 's'") as caught:
+        await inbox.append(project_event("p1", 1))
+    assert "hunter2" not in str(caught.value)
+    await inbox.close()
+
+
+def test_webhooks_and_the_other_inboxes_import_without_redis() -> None:
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "import webhooks, webhooks.inbox, webhooks.worker, webhooks.reconcile\n"
+        "from webhooks.inbox import SQLiteInbox, MemoryInbox, open_inbox\n"
+        "try:\n"
+        "    open_inbox('redis://127.0.0.1/0')\n"
+        "except webhooks.inbox.InboxError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert "pip install 'takeone-async[redis]'" in result.stdout
