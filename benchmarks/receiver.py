@@ -25,6 +25,7 @@ from typing import Any
 
 from ._data import event_bytes
 from ._process import python_process
+from ._profile import available, record_pid
 from ._report import Goal, Section, Table, script_main
 from ._timing import fmt_ratio, median
 
@@ -246,7 +247,9 @@ def run(quick: bool) -> Section:
                 if load["errors"]:
                     raise RuntimeError(f"{variant}: {load['errors']} failed requests")
                 results.setdefault((variant, connections), []).append(load)
-    _report(section, results, loader.name)
+        _report(section, results, loader.name)
+        if not quick:
+            _explain(section, servers, loader, path)
     return section
 
 
@@ -287,6 +290,51 @@ def _report(
             )
     section.tables.append(table)
     section.notes.append(f"Load generator: {loader}; server and load pinned to different cores.")
+
+
+CLOSE = {
+    "route": (
+        "The route spends its extra CPU in `parse_event` (hardened JSON decode, delivery key, "
+        "structuring: see the Decode section) and in the adapter's per-request work; the bare "
+        "handler's whole cost is about one `json.loads`. What would close it: a cheaper "
+        "hardened decode and a delivery key computed only when needed (webhooks package), "
+        "which together are most of the gap."
+    ),
+    "sqlite": (
+        "With `synchronous=FULL` each group commit waits for an fsync; the appends run in the "
+        "inbox's one writer thread, so the event loop also pays thread hand-offs. What would "
+        "close it: larger group commits under load (more appends per fsync), or "
+        "`synchronous=NORMAL` where losing the last commits on power loss is acceptable."
+    ),
+    "redis": (
+        "Each append is a round trip to Redis (a script that deduplicates and adds to the "
+        "stream) plus redis-py's per-command overhead in this process. What would close it: "
+        "pipelining appends that arrive together into one round trip."
+    ),
+}
+
+
+def _explain(
+    section: Section, servers: dict[str, tuple[int, int]], loader: _Loader, path: str
+) -> None:
+    """For each goal not met: what would close it, and a profile of that server under load."""
+    for goal in section.goals:
+        if goal.met:
+            continue
+        variant = goal.item.split()[0]
+        section.notes.append(f"{variant}: {CLOSE[variant]}")
+        if available() is None:
+            section.notes.append(
+                "No server profile: py-spy is not installed (`pip install py-spy`)."
+            )
+            continue
+        pid, port = servers[variant]
+        with record_pid(pid, 4) as profiles:
+            loader.run(port, path, 64, 4)
+        section.notes.append(
+            f"Profile of the {variant} server at 64 connections (py-spy, 250 Hz): "
+            f"{profiles[0].summary()}"
+        )
 
 
 if __name__ == "__main__":
