@@ -10,11 +10,28 @@ import argparse
 import asyncio
 import os
 import sys
+from urllib.parse import urlsplit
 
 from takeone_async.sandbox import Sandbox
 
 
+async def wait_for(url: str, within: float = 20.0) -> None:
+    """Wait until the receiver accepts connections (it may still be starting)."""
+    parts = urlsplit(url)
+    async with asyncio.timeout(within):
+        while True:
+            try:
+                _, writer = await asyncio.open_connection(parts.hostname, parts.port)
+            except OSError:
+                await asyncio.sleep(0.1)
+            else:
+                writer.close()
+                await writer.wait_closed()
+                return
+
+
 async def drive(webhook_url: str, count: int) -> None:
+    await wait_for(webhook_url)
     async with Sandbox(
         webhook_urls=[webhook_url], publish_delay=0.2, webhook_backoff=0.2
     ) as sandbox:

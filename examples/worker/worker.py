@@ -23,7 +23,8 @@ async def work(inbox_url: str) -> None:
     async with open_inbox(inbox_url) as inbox:
         worker = Worker(inbox, router, concurrency=8, max_attempts=5, backoff=1.0)
         stats = await worker.run()  # until SIGTERM or Ctrl-C
-        print(f"stopped: {stats.handled} handled, {stats.dead_lettered} dead-lettered")
+        done = f"{stats.handled} handled, {stats.skipped_stale} stale"
+        print(f"stopped: {done}, {stats.dead_lettered} dead")
 
 
 def main() -> None:
