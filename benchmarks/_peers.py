@@ -1,88 +1,108 @@
-"""Peer decoders with models equivalent to ours: pydantic v2 and msgspec.
+"""Peer decoders with models derived from ours, field for field: pydantic v2 and msgspec.
 
-pydantic models keep what ours keep: unknown keys (``extra="allow"``), unknown enum values as plain
-strings (``Enum | str``), aware datetimes, nested publishing and preview mappings, frozen instances.
-msgspec cannot hold an enum-or-string union nor unknown keys, so its models use plain strings and
-drop unknown keys: it is a reference point for a compiled decoder, not an equivalent.
+The pydantic models keep what ours keep: unknown keys (``extra="allow"``), unknown enum values as
+plain strings (the same ``Enum | str`` unions), aware datetimes, nested publishing and preview
+mappings, frozen instances. msgspec cannot hold an enum-or-string union nor unknown keys, so its
+models read enums as plain strings and drop unknown keys: a reference point for a compiled
+decoder, not an equivalent.
 """
 
 from __future__ import annotations
 
+import collections.abc
+import enum
+import functools
+import types
+import typing
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Union
 
+import attrs
 import msgspec
 import pydantic
 
-from takeone_async.models import (
-    ProjectState,
-    PublishingStatus,
-    ScriptInclusion,
-    TripodInclusion,
-    VideoFormat,
-)
+from takeone_async.models import Project
+from webhooks.events import ProjectSummary, VideoContainerSummary
 
 __all__ = ["MsgspecEvent", "MsgspecPage", "PydanticEvent", "PydanticPage"]
 
 _CONFIG = pydantic.ConfigDict(extra="allow", frozen=True)
 
 
-class PImages(pydantic.BaseModel):
-    model_config = _CONFIG
-    original: str | None = None
-    high_res: str | None = None
-    medium_res: str | None = None
+def _translate(tp: Any, model: Any, open_enums: bool) -> Any:
+    """``tp`` with attrs classes replaced by ``model(cls)`` and mappings by dicts."""
+    if attrs.has(tp):
+        return model(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (Union, types.UnionType):
+        members = [_translate(a, model, open_enums) for a in args]
+        if not open_enums:
+            members = [
+                str if isinstance(m, type) and issubclass(m, enum.Enum) else m for m in members
+            ]
+            members = list(dict.fromkeys(members))
+        return functools.reduce(lambda a, b: a | b, members)
+    if origin in (collections.abc.Mapping, dict):
+        return dict.__class_getitem__((args[0], _translate(args[1], model, open_enums)))
+    if origin is tuple:
+        return tuple.__class_getitem__((_translate(args[0], model, open_enums), ...))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum) and not open_enums:
+        return str
+    return tp
 
 
-class PStream(pydantic.BaseModel):
-    model_config = _CONFIG
-    src: str | None = None
-    type: str | None = None
-    video_format: VideoFormat | str | None = None
-    preview_images: PImages | None = None
+def _fields(cl: type) -> Iterator[tuple[str, Any, Callable[[], Any] | None, Any]]:
+    """(name, type, factory or None, default or ``attrs.NOTHING``) of each field but ``extra``."""
+    attrs.resolve_types(cl)
+    for f in attrs.fields(cl):
+        default: Any = f.default
+        if f.name != "extra":
+            factory = default.factory if isinstance(default, attrs.Factory) else None  # type: ignore[arg-type]
+            yield f.name, f.type, factory, default
 
 
-class PVideo(pydantic.BaseModel):
-    model_config = _CONFIG
-    src: str | None = None
-    type: str | None = None
+@functools.cache
+def pydantic_model(cl: type) -> type[pydantic.BaseModel]:
+    """The pydantic v2 model equivalent to attrs model ``cl``."""
+    fields: dict[str, Any] = {}
+    for name, tp, factory, default in _fields(cl):
+        translated = _translate(tp, pydantic_model, open_enums=True)
+        if factory is not None:
+            fields[name] = (translated, pydantic.Field(default_factory=factory))
+        else:
+            fields[name] = (translated, ... if default is attrs.NOTHING else default)
+    model: type[pydantic.BaseModel] = pydantic.create_model(
+        f"P{cl.__name__}", __config__=_CONFIG, **fields
+    )
+    return model
 
 
-class PPublishing(pydantic.BaseModel):
-    model_config = _CONFIG
-    video: PVideo | None = None
-    images: PImages | None = None
+@functools.cache
+def msgspec_struct(cl: type) -> type[msgspec.Struct]:
+    """The closest msgspec struct to attrs model ``cl`` (enums as strings, no ``extra``)."""
+    fields: list[tuple[str, Any, Any]] = []
+    for name, tp, factory, default in _fields(cl):
+        translated = _translate(tp, msgspec_struct, open_enums=False)
+        if factory is not None:
+            fields.append((name, translated, msgspec.field(default_factory=factory)))
+        else:
+            fields.append(
+                (name, translated, msgspec.NODEFAULT if default is attrs.NOTHING else default)
+            )
+    return msgspec.defstruct(f"M{cl.__name__}", fields, frozen=True, kw_only=True)
 
 
-class PPreview(pydantic.BaseModel):
-    model_config = _CONFIG
-    video_url: str | None = None
-    image_url: str | None = None
-
-
-class PProject(pydantic.BaseModel):
-    model_config = _CONFIG
-    id: str
-    video_container: str | None = None
-    user: str | None = None
-    state: ProjectState | str | None = None
-    organization_display_name: str | None = None
-    tripod_inclusion: TripodInclusion | str | None = None
-    user_provided_title: str | None = None
-    script_inclusion: ScriptInclusion | str | None = None
-    script: str | None = None
-    manager_provided_script: str | None = None
-    font_size: Any = None
-    font_speed: Any = None
-    publishing_status: PublishingStatus | str | None = None
-    language: str | None = None
-    created_date_time: datetime | None = None
-    modified_date_time: datetime | None = None
-    published_video_stream: PStream | None = None
-    publishing_info: dict[str, PPublishing] | None = None
-    preview_info: dict[str, PPreview] | None = None
-    preview_streaming_url: str | None = None
-    preview_thumbnail_image_url: str | None = None
+_P, _PS, _PV = (
+    pydantic_model(Project),
+    pydantic_model(ProjectSummary),
+    pydantic_model(VideoContainerSummary),
+)
+_M, _MS, _MV = (
+    msgspec_struct(Project),
+    msgspec_struct(ProjectSummary),
+    msgspec_struct(VideoContainerSummary),
+)
 
 
 class PydanticPage(pydantic.BaseModel):
@@ -90,109 +110,26 @@ class PydanticPage(pydantic.BaseModel):
     count: int | None = None
     next: str | None = None
     previous: str | None = None
-    results: tuple[PProject, ...]
-
-
-class PContainer(pydantic.BaseModel):
-    model_config = _CONFIG
-    id: str
-    template: str | None = None
-    template_name: str | None = None
-    name: str | None = None
-    description: str | None = None
-    hotlinking_protection_enabled: bool | None = None
-    allowed_origins: tuple[str, ...] = ()
-    language: str | None = None
-    created_date_time: datetime | None = None
-    modified_date_time: datetime | None = None
-    video_stream: PStream | None = None
-    publishing_info: dict[str, PPublishing] | None = None
+    results: tuple[_P, ...]  # type: ignore[valid-type]
 
 
 class PydanticEvent(pydantic.BaseModel):
     model_config = _CONFIG
     type: str
-    timestamp: datetime | None = None
-    project: PProject | None = None
-    video_container: PContainer | None = None
+    timestamp: datetime
+    project: _PS | None = None  # type: ignore[valid-type]
+    video_container: _PV | None = None  # type: ignore[valid-type]
 
 
-class MImages(msgspec.Struct, frozen=True):
-    original: str | None = None
-    high_res: str | None = None
-    medium_res: str | None = None
-
-
-class MStream(msgspec.Struct, frozen=True):
-    src: str | None = None
-    type: str | None = None
-    video_format: str | None = None
-    preview_images: MImages | None = None
-
-
-class MVideo(msgspec.Struct, frozen=True):
-    src: str | None = None
-    type: str | None = None
-
-
-class MPublishing(msgspec.Struct, frozen=True):
-    video: MVideo | None = None
-    images: MImages | None = None
-
-
-class MPreview(msgspec.Struct, frozen=True):
-    video_url: str | None = None
-    image_url: str | None = None
-
-
-class MProject(msgspec.Struct, frozen=True):
-    id: str
-    video_container: str | None = None
-    user: str | None = None
-    state: str | None = None
-    organization_display_name: str | None = None
-    tripod_inclusion: str | None = None
-    user_provided_title: str | None = None
-    script_inclusion: str | None = None
-    script: str | None = None
-    manager_provided_script: str | None = None
-    font_size: Any = None
-    font_speed: Any = None
-    publishing_status: str | None = None
-    language: str | None = None
-    created_date_time: datetime | None = None
-    modified_date_time: datetime | None = None
-    published_video_stream: MStream | None = None
-    publishing_info: dict[str, MPublishing] | None = None
-    preview_info: dict[str, MPreview] | None = None
-    preview_streaming_url: str | None = None
-    preview_thumbnail_image_url: str | None = None
-
-
-class MsgspecPage(msgspec.Struct, frozen=True):
-    results: tuple[MProject, ...]
+class MsgspecPage(msgspec.Struct, frozen=True, kw_only=True):
+    results: tuple[_M, ...]  # type: ignore[valid-type]
     count: int | None = None
     next: str | None = None
     previous: str | None = None
 
 
-class MContainer(msgspec.Struct, frozen=True):
-    id: str
-    template: str | None = None
-    template_name: str | None = None
-    name: str | None = None
-    description: str | None = None
-    hotlinking_protection_enabled: bool | None = None
-    allowed_origins: tuple[str, ...] = ()
-    language: str | None = None
-    created_date_time: datetime | None = None
-    modified_date_time: datetime | None = None
-    video_stream: MStream | None = None
-    publishing_info: dict[str, MPublishing] | None = None
-
-
-class MsgspecEvent(msgspec.Struct, frozen=True):
+class MsgspecEvent(msgspec.Struct, frozen=True, kw_only=True):
     type: str
-    timestamp: int | None = None
-    project: MProject | None = None
-    video_container: MContainer | None = None
+    timestamp: int
+    project: _MS | None = None  # type: ignore[valid-type]
+    video_container: _MV | None = None  # type: ignore[valid-type]
