@@ -155,13 +155,10 @@ def run(quick: bool) -> Section:
     """Measure in a child process started with the malloc setting."""
     args = [sys.executable, "-m", "benchmarks.client", "--child"] + (["--quick"] if quick else [])
     out = subprocess.run(
-        args,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **MALLOC_ENV},
+        args, capture_output=True, text=True, timeout=600, env={**os.environ, **MALLOC_ENV}
     )
+    if out.returncode:
+        raise RuntimeError(f"the client benchmark failed:\n{out.stderr[-3000:]}")
     section = Section.from_json(out.stdout)
     if not quick:
         _explain(section)

@@ -74,8 +74,12 @@ def _template() -> bytes:
 
 
 def _pin(pid: int, core: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
-        os.sched_setaffinity(pid, {core})
+    """Keep ``pid`` on the ``core``-th CPU this process may use (servers 0, load 1), if >= 2."""
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) >= 2:
+        os.sched_setaffinity(pid, {cpus[core]})
 
 
 def _cpu_seconds(pid: int) -> float:
