@@ -305,3 +305,11 @@ def test_publishing_format_keys_are_kept_even_when_unknown() -> None:
     assert project.publishing_info is not None
     assert isinstance(project.publishing_info["cinema"], PublishingFormat)
     assert project.publishing_info["cinema"].video is not None
+
+
+def test_the_cattrs_converter_structures_through_the_generated_functions() -> None:
+    hook = _converter.CONVERTER.get_structure_hook(Project)
+    assert hook is _converter._GENERATOR.structurer(Project)
+    assert _converter.CONVERTER.structure([PUBLISHED], list[Project]) == [
+        structure(PUBLISHED, Project)
+    ]
