@@ -16,6 +16,7 @@ ones still unhandled. Durability is Redis's own: use AOF (``appendfsync everysec
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import time
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["RedisStreamInbox"]
 
 TRIM_EVERY = 100
+APPEND_BATCH = 256
 
 
 async def _wait(value: Any) -> Any:
@@ -139,6 +141,9 @@ class RedisStreamInbox:
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._scripts: dict[str, AsyncScript] = {}
         self._group_ready = False
+        self._appends: list[tuple[list[str], list[Any], asyncio.Future[bool]]] = []
+        self._append_flusher: asyncio.Task[None] | None = None
+        self._append_sha: str | None = None
         self._autoclaim_from = "0-0"
         self._acks = 0
 
@@ -193,24 +198,60 @@ class RedisStreamInbox:
         record = record_of(event)
         await self.open()
         mark = record.mark
-        modified = record.modified_us
-        async with self._storage("append"):
-            stored = await self._script(
-                "append",
-                APPEND,
-                [self.stream, self._key("dedup", record.key), self._key("seen")],
-                [
-                    max(1, int(self.dedup_ttl)),
-                    record.key,
-                    record.raw,
-                    record.type,
-                    record.project_id or "",
-                    _opt(modified),
-                    mark.state or "",
-                    mark.publishing_status or "",
-                ],
-            )
-        return bool(stored)
+        keys = [self.stream, self._key("dedup", record.key), self._key("seen")]
+        args = [
+            max(1, int(self.dedup_ttl)),
+            record.key,
+            record.raw,
+            record.type,
+            record.project_id or "",
+            _opt(record.modified_us),
+            mark.state or "",
+            mark.publishing_status or "",
+        ]
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._appends.append((keys, args, future))
+        if self._append_flusher is None or self._append_flusher.done():
+            self._append_flusher = asyncio.create_task(self._flush_appends())
+        return await future
+
+    async def _flush_appends(self) -> None:
+        """Send the appends queued meanwhile in one pipeline: one round trip for a burst."""
+        while self._appends:
+            batch, self._appends = self._appends[:APPEND_BATCH], self._appends[APPEND_BATCH:]
+            try:
+                async with self._storage("append"):
+                    results = await self._append_batch([(k, a) for k, a, _ in batch])
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, _, future), stored in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(bool(stored))
+
+    async def _append_batch(self, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        import redis
+
+        for attempt in (1, 2):
+            if self._append_sha is None:
+                self._append_sha = _text(await _wait(self._redis.script_load(APPEND)))
+            try:
+                if len(calls) == 1:
+                    keys, args = calls[0]
+                    return [
+                        await _wait(self._redis.evalsha(self._append_sha, len(keys), *keys, *args))
+                    ]
+                pipe = self._redis.pipeline(transaction=False)
+                for keys, args in calls:
+                    pipe.evalsha(self._append_sha, len(keys), *keys, *args)
+                return list(await pipe.execute())
+            except redis.exceptions.NoScriptError:
+                if attempt == 2:
+                    raise
+                self._append_sha = None  # the server restarted or flushed its scripts
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- claim ----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import asyncio
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import redis.asyncio
@@ -130,3 +131,35 @@ def test_webhooks_and_the_other_inboxes_import_without_redis() -> None:
         check=True,
     )
     assert "pip install 'takeone-async[redis]'" in result.stdout
+
+
+async def test_appends_survive_the_server_forgetting_its_scripts(make_inbox: MakeInbox) -> None:
+    inbox: RedisStreamInbox = await make_inbox("redis")
+    await inbox.append(project_event("p0", 1))
+    await inbox._redis.script_flush()  # type: ignore[misc]
+    stored = await asyncio.gather(*(inbox.append(project_event(f"p{i}", 1)) for i in range(5)))
+    assert stored == [False, True, True, True, True]
+    await inbox._redis.script_flush()  # type: ignore[misc]
+    assert await inbox.append(project_event("p9", 1)) is True
+    assert (await inbox.counts()).pending == 6
+
+
+async def test_a_burst_of_appends_shares_round_trips(
+    make_inbox: MakeInbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox: RedisStreamInbox = await make_inbox("redis")
+    sizes: list[int] = []
+    original = inbox._append_batch
+
+    async def counting(calls: list[Any]) -> list[Any]:
+        sizes.append(len(calls))
+        return await original(calls)
+
+    monkeypatch.setattr(inbox, "_append_batch", counting)
+    events = [project_event(f"p{i}", 1) for i in range(300)]
+    stored = await asyncio.gather(*(inbox.append(e) for e in events), inbox.append(events[0]))
+    assert stored.count(True) == 300
+    assert stored.count(False) == 1
+    assert sum(sizes) == 301
+    assert len(sizes) <= 3  # one pipeline per burst (batches of <= 256), not a round trip each
+    assert (await inbox.counts()).pending == 300
