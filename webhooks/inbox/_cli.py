@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from takeone_async import TakeOneClient, TakeOneError
-from takeone_async.cli import CommandError
+from takeone_async.cli import CommandError, _positive
 
 from ..errors import WebhookError
 from ..router import WebhookRouter
@@ -27,13 +27,6 @@ __all__ = ["add_dead_letters", "add_reconcile", "add_worker", "load_router"]
 INBOX_HELP = (
     "sqlite:///path.db (relative; sqlite:////abs/path.db), redis://host:port/db or rediss://"
 )
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return number
 
 
 def _positive_seconds(value: str) -> float:
@@ -110,8 +103,8 @@ def add_worker(subcommands: Any) -> None:
     parser.add_argument(
         "--router", required=True, metavar="MODULE:NAME", help="e.g. myapp.hooks:router"
     )
-    parser.add_argument("--concurrency", type=_positive_int, default=8, help="default %(default)s")
-    parser.add_argument("--max-attempts", type=_positive_int, default=5, help="default %(default)s")
+    parser.add_argument("--concurrency", type=_positive, default=8, help="default %(default)s")
+    parser.add_argument("--max-attempts", type=_positive, default=5, help="default %(default)s")
     parser.add_argument(
         "--backoff", type=_positive_seconds, default=1.0, help="first retry delay (s)"
     )
@@ -162,7 +155,7 @@ def add_dead_letters(subcommands: Any) -> None:
     actions = parser.add_subparsers(dest="dead_letters_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="one line per dead letter, oldest first")
     _inbox_argument(listing)
-    listing.add_argument("--limit", type=_positive_int, default=100, help="default %(default)s")
+    listing.add_argument("--limit", type=_positive, default=100, help="default %(default)s")
     listing.set_defaults(run=run_dead_letters_list, command_name="webhooks dead-letters list")
     replay = actions.add_parser("replay", help="hand dead letters to the workers again")
     _inbox_argument(replay)

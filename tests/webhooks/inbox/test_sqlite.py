@@ -75,12 +75,21 @@ def write_v1_file(path: Path) -> list[str]:
     return [e.delivery_key for e in events]
 
 
-def version_of(path: Path) -> int:
+def sql(path: Path, *statements: str) -> list[Any]:
+    """Run ``statements`` on the file directly (committed); the rows of the last one."""
     db = sqlite3.connect(path)
     try:
-        return int(db.execute("SELECT version FROM schema_version").fetchone()[0])
+        rows: list[Any] = []
+        for statement in statements:
+            rows = db.execute(statement).fetchall()
+        db.commit()
+        return rows
     finally:
         db.close()
+
+
+def version_of(path: Path) -> int:
+    return int(sql(path, "SELECT version FROM schema_version")[0][0])
 
 
 async def test_a_version_1_file_opens_migrates_and_keeps_its_deliveries(tmp_path: Path) -> None:
@@ -107,10 +116,7 @@ async def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     async with SQLiteInbox(path):
         pass
-    db = sqlite3.connect(path)
-    db.execute("UPDATE schema_version SET version = 99")
-    db.commit()
-    db.close()
+    sql(path, "UPDATE schema_version SET version = 99")
     with pytest.raises(InboxSchemaError, match="schema version 99, written by a newer"):
         async with SQLiteInbox(path):
             pass
@@ -118,16 +124,11 @@ async def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
 async def test_a_database_that_is_not_an_inbox_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "app.db"
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE users (id INTEGER)")
-    db.commit()
-    db.close()
+    sql(path, "CREATE TABLE users (id INTEGER)")
     with pytest.raises(InboxSchemaError, match="not a webhook inbox"):
         async with SQLiteInbox(path):
             pass
-    db = sqlite3.connect(path)
-    assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["users"]
-    db.close()
+    assert sql(path, "SELECT name FROM sqlite_master") == [("users",)]
 
 
 @pytest.mark.parametrize(
