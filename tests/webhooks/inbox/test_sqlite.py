@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.webhooks.conftest import post
 from tests.webhooks.inbox.support import (
     at,
     free_port,
@@ -23,7 +24,7 @@ from tests.webhooks.inbox.support import (
     stop_process,
     wait_until,
 )
-from webhooks.inbox import InboxError, InboxSchemaError, ProjectMark, SQLiteInbox
+from webhooks.inbox import InboxCounts, InboxError, InboxSchemaError, ProjectMark, SQLiteInbox
 from webhooks.inbox import _sqlite as sqlite_module
 from webhooks.inbox._sqlite_schema import LATEST_VERSION
 
@@ -270,3 +271,19 @@ async def test_a_receiver_killed_between_append_and_answer_keeps_the_delivery(
         assert stop_process(receiver) == 0
     async with SQLiteInbox(tmp_path / "inbox.db") as inbox:
         assert (await inbox.counts()).pending == 1
+
+
+async def test_the_receiver_stores_once_refuses_bad_payloads_and_answers_503_when_storage_fails(
+    tmp_path: Path, serve: Any
+) -> None:
+    inbox = SQLiteInbox(tmp_path / "i.db")
+    client = await serve(None, inbox=inbox)
+    body = project_body("p1", 1)
+    assert await post(client, body) == (200, "")
+    assert await post(client, body) == (200, "")  # a duplicate: answered, stored once
+    status, _ = await post(client, b'{"type": "project_published"}')
+    assert status == 400
+    assert await inbox.counts() == InboxCounts(pending=1, in_flight=0, done=0, stale=0, dead=0)
+    await inbox.close()
+    status, _ = await post(client, project_body("p2", 1))
+    assert status == 503  # the sender retries later

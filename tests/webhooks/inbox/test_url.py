@@ -65,3 +65,11 @@ def test_bad_urls_are_inbox_errors_naming_the_problem(url: str, message: str) ->
 )
 def test_redact_hides_only_the_password(url: str, shown: str) -> None:
     assert redact(url) == shown
+
+
+def test_the_package_names_only_what_it_exports() -> None:
+    import webhooks.inbox
+
+    assert webhooks.inbox.RedisStreamInbox is RedisStreamInbox
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = webhooks.inbox.Nope  # type: ignore[attr-defined]
