@@ -231,14 +231,14 @@ async def test_a_handler_outliving_the_shutdown_timeout_is_cancelled_and_kept(
 
 
 async def test_heartbeat_keeps_a_slow_delivery_from_being_handed_out_twice(tmp_path: Path) -> None:
-    async with SQLiteInbox(tmp_path / "i.db", visibility_timeout=0.2) as inbox:
+    async with SQLiteInbox(tmp_path / "i.db", visibility_timeout=0.5) as inbox:
         handler = Handler()
         handler.gate = asyncio.Event()
         await inbox.append(project_event("p1", 1))
         worker = worker_for(inbox, handler, heartbeat=0.05)
         run = asyncio.create_task(worker.run_until_idle(timeout=10))
         await wait_until(lambda: handler.running["p1"] == 1, within=5, what="delivery in flight")
-        for _ in range(5):
+        for _ in range(10):  # 1 s in all, twice the timeout
             await asyncio.sleep(0.1)
             assert await inbox.claim("another-worker", 10) == []
         handler.gate.set()

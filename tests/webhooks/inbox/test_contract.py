@@ -161,11 +161,11 @@ async def test_dead_letters_keep_the_error_and_replay_brings_them_back(inbox: In
 async def test_an_unfinished_claim_is_handed_out_again_after_the_visibility_timeout(
     kind: str, make_inbox: MakeInbox
 ) -> None:
-    inbox = await make_inbox(kind, visibility_timeout=0.3)
+    inbox = await make_inbox(kind, visibility_timeout=1.0)
     await inbox.append(project_event("p1", 1))
     [lost] = await inbox.claim("dead-worker", 10)
     assert await inbox.claim("live-worker", 10) == []
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(1.2)
     [again] = await inbox.claim("live-worker", 10)
     assert again.key == lost.key
     assert again.attempts == 0
@@ -177,10 +177,10 @@ async def test_an_unfinished_claim_is_handed_out_again_after_the_visibility_time
 async def test_touch_keeps_a_slow_delivery_with_its_consumer(
     kind: str, make_inbox: MakeInbox
 ) -> None:
-    inbox = await make_inbox(kind, visibility_timeout=0.4)
+    inbox = await make_inbox(kind, visibility_timeout=1.0)
     await inbox.append(project_event("p1", 1))
     [slow] = await inbox.claim("slow-worker", 10)
-    for _ in range(4):
+    for _ in range(8):  # 1.6 s in all, longer than the timeout
         await asyncio.sleep(0.2)
         await inbox.touch([slow])
         assert await inbox.claim("other-worker", 10) == []
