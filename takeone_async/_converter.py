@@ -566,9 +566,13 @@ class _FastEmitter:
             else:
                 fn = self._name("s", self.generator.structurer(inner))
                 out.append(f"{ind}    {var} = {fn}({var})")
-        if field.default is not attrs.NOTHING and field.default is not None and kind != "any":
-            default = self._name("n", _default_maker(field))
-            out.append(f"{ind}if {var} is None: {var} = {default}()")
+        default: Any = field.default
+        if default is not attrs.NOTHING and default is not None and kind != "any":
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                make = self._name("n", _default_maker(field))
+                out.append(f"{ind}if {var} is None: {var} = {make}()")
+            else:  # an immutable default, shared as attrs shares it
+                out.append(f"{ind}if {var} is None: {var} = {self._name('n', default)}")
 
 
 def _field_kind(tp: Any) -> str:
