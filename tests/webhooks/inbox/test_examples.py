@@ -20,11 +20,12 @@ BASH = shutil.which("bash") or "/bin/bash"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PROJECTS = 3
 
-# After the README's commands: wait until the worker printed every stream URL, then stop both
-# background processes the way the README says (kill %1 %2) and wait for them.
+# After the README's commands: wait until the worker printed every project's final state and
+# stream URL, then stop both background processes the way the README says (kill %1 %2).
 STOP = """
 for _ in $(seq 300); do
-    [ "$(grep -c 'published at' "$OUTPUT")" -ge {projects} ] && break
+    [ "$(grep -c 'published at' "$OUTPUT")" -ge {projects} ] &&
+    [ "$(grep -c ': completed/published' "$OUTPUT")" -ge {projects} ] && break
     sleep 0.1
 done
 kill %1 %2
