@@ -5,7 +5,9 @@
     WebhookError
     ├── WebhookPayloadError (also ValueError)   the body is not a valid event; answer 400
     ├── WebhookConfigError (also ValueError)    a route, authenticator or filter set up wrongly
-    └── HandlerError                            handlers raised while dispatching; answer 500
+    ├── HandlerError                            handlers raised while dispatching; answer 500
+    └── InboxError (webhooks.inbox)             the inbox's storage failed; answer 503
+        └── InboxSchemaError                    the storage holds a schema this version cannot use
 
 Messages name the offending field or argument and never hold a secret.
 """
