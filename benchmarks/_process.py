@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-__all__ = ["MALLOC_ENV", "python_process", "started"]
+__all__ = ["MALLOC_ENV", "python_process", "started", "until_stdin_closes"]
 
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "1048576"}
 """glibc switches malloc strategy on repeated ~124 KB bodies under concurrency, which makes
@@ -57,3 +58,19 @@ def started(*args: str, env: Mapping[str, str] | None = None) -> Iterator[int]:
     """Run a server module that prints ``PORT <n>``; yield the port."""
     with python_process(*args, env=env) as (_, port):
         yield int(port)
+
+
+async def until_stdin_closes() -> None:
+    """Wait, in a server process, for the parent to close our stdin (no thread: a profile of
+    the server shows only its own work)."""
+    loop = asyncio.get_running_loop()
+    fd = sys.stdin.fileno()
+    closed = asyncio.Event()
+
+    def readable() -> None:
+        if not os.read(fd, 65536):
+            loop.remove_reader(fd)
+            closed.set()
+
+    loop.add_reader(fd, readable)
+    await closed.wait()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -20,6 +19,8 @@ from aiohttp import web
 
 from webhooks import ProjectPublished, QueryToken, WebhookRouter
 from webhooks.aiohttp import add_webhook_route
+
+from ._process import until_stdin_closes
 
 TOKEN_NAME, TOKEN = "token", "bench-token-0123456789abcdef"
 PATH = "/webhooks"
@@ -63,7 +64,7 @@ async def _serve(args: argparse.Namespace) -> None:
         site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
         await site.start()
         print(f"PORT {runner.addresses[0][1]}", flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await until_stdin_closes()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
 import uuid
 
 import attrs
@@ -20,6 +19,7 @@ from takeone_async.models import Project
 from takeone_async.sandbox import Sandbox
 
 from ._data import project
+from ._process import until_stdin_closes
 
 
 def _fill(sandbox: Sandbox, count: int) -> None:
@@ -38,7 +38,7 @@ async def _serve(count: int) -> None:
     async with Sandbox(page_size=100, max_page_size=100) as sandbox:
         _fill(sandbox, count)
         print(f"PORT {sandbox.url.rsplit(':', 1)[1]}", flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await until_stdin_closes()
 
 
 if __name__ == "__main__":

@@ -8,11 +8,11 @@ until its standard input closes.
 from __future__ import annotations
 
 import asyncio
-import sys
 
 from aiohttp import web
 
 from ._data import app_user_bytes, page_bytes
+from ._process import until_stdin_closes
 
 
 async def _serve() -> None:
@@ -33,8 +33,7 @@ async def _serve() -> None:
     await site.start()
     port = runner.addresses[0][1]
     print(f"PORT {port}", flush=True)
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, sys.stdin.read)
+    await until_stdin_closes()
     await runner.cleanup()
 
 
