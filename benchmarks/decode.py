@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 import orjson
+import pydantic
 
 from takeone_async import _converter
 from takeone_async._converter import structure, structure_page
@@ -32,48 +33,54 @@ OURS_STDLIB = "ours: `json.loads` + converter"
 OURS_SPEEDUPS = "ours with `[speedups]`: `loads` (orjson) + converter"
 
 
-def _page_candidates(body: bytes) -> dict[str, Callable[[], object]]:
-    page_decoder = msgspec.json.Decoder(MsgspecPage)
+Loads = Callable[[bytes], Any]
+
+
+def _candidates(
+    body: bytes,
+    msgspec_type: type[msgspec.Struct],
+    pydantic_type: type[pydantic.BaseModel],
+    ours: Callable[[Loads], Callable[[], object]],
+) -> dict[str, Callable[[], object]]:
+    decoder = msgspec.json.Decoder(msgspec_type)
     return {
         FLOOR: lambda: orjson.loads(body),
         "`json.loads` alone": lambda: json.loads(body),
-        "msgspec typed decode (no `extra`, no open enums)": lambda: page_decoder.decode(body),
-        BASELINE: lambda: PydanticPage.model_validate_json(body),
-        OURS_STDLIB: lambda: structure_page(json.loads(body), Project),
-        OURS_SPEEDUPS: lambda: structure_page(_converter.loads(body), Project),
+        "msgspec typed decode (no `extra`, no open enums)": lambda: decoder.decode(body),
+        BASELINE: lambda: pydantic_type.model_validate_json(body),
+        OURS_STDLIB: ours(json.loads),
+        OURS_SPEEDUPS: ours(_converter.loads),
     }
 
 
-def _event_converter(loads: Callable[[bytes], Any], body: bytes) -> Callable[[], object]:
-    from webhooks.events import ProjectSummary, VideoContainerSummary
+def _page_candidates(body: bytes) -> dict[str, Callable[[], object]]:
+    def ours(loads: Loads) -> Callable[[], object]:
+        return lambda: structure_page(loads(body), Project)
 
-    def decode() -> object:
-        payload = loads(body)
-        return (
-            payload["type"],
-            datetime.fromtimestamp(payload["timestamp"], UTC),
-            structure(payload["project"], ProjectSummary),
-            structure(payload["video_container"], VideoContainerSummary),
-        )
-
-    return decode
+    return _candidates(body, MsgspecPage, PydanticPage, ours)
 
 
 def _event_candidates(body: bytes) -> dict[str, Callable[[], object]]:
     from webhooks import parse_event
+    from webhooks.events import ProjectSummary, VideoContainerSummary
 
-    event_decoder = msgspec.json.Decoder(MsgspecEvent)
-    return {
-        FLOOR: lambda: orjson.loads(body),
-        "`json.loads` alone": lambda: json.loads(body),
-        "msgspec typed decode (no `extra`, no open enums)": lambda: event_decoder.decode(body),
-        BASELINE: lambda: PydanticEvent.model_validate_json(body),
-        OURS_STDLIB: _event_converter(json.loads, body),
-        OURS_SPEEDUPS: _event_converter(_converter.loads, body),
-        "`webhooks.parse_event` (hardened JSON, delivery key, typed event)": lambda: parse_event(
-            body
-        ),
-    }
+    def ours(loads: Loads) -> Callable[[], object]:
+        def decode() -> object:
+            payload = loads(body)
+            return (
+                payload["type"],
+                datetime.fromtimestamp(payload["timestamp"], UTC),
+                structure(payload["project"], ProjectSummary),
+                structure(payload["video_container"], VideoContainerSummary),
+            )
+
+        return decode
+
+    candidates = _candidates(body, MsgspecEvent, PydanticEvent, ours)
+    candidates["`webhooks.parse_event` (hardened JSON, delivery key, typed event)"] = lambda: (
+        parse_event(body)
+    )
+    return candidates
 
 
 def _table(caption: str, times: dict[str, float]) -> Table:
