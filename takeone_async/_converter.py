@@ -130,7 +130,8 @@ def _structure_mapping(value: Any, _: Any = None, *, item: StructureFn) -> dict[
     try:
         out = {}
         for key, element in value.items():
-            out[key] = item(element, None)
+            if element is not None:  # a null entry (e.g. a format not yet ready) is left out
+                out[key] = item(element, None)
     except StructureError as exc:
         exc.path.insert(0, key)
         raise
@@ -542,6 +543,7 @@ class _FastEmitter:
                     out += [
                         f"{ind}    {acc} = {{}}",
                         f"{ind}    for {key}, {item} in {var}.items():",
+                        f"{ind}        if {item} is None: continue",
                     ]
                 else:
                     out += [f"{ind}    {acc} = []", f"{ind}    for {item} in {var}:"]
@@ -553,7 +555,7 @@ class _FastEmitter:
             else:
                 fn = self._name("s", self.generator.structurer(item_type))
                 build = (
-                    f"{{k: {fn}(w) for k, w in {var}.items()}}"
+                    f"{{k: {fn}(w) for k, w in {var}.items() if w is not None}}"
                     if kind == "mapping"
                     else f"tuple([{fn}(w) for w in {var}])"
                 )
