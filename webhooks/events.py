@@ -7,6 +7,7 @@ The project and video container summaries share their nested classes (``Publishi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -15,6 +16,8 @@ from typing import Any, ClassVar
 import attrs
 
 from takeone_async.models import ProjectState, PublishingFormat, PublishingStatus, VideoStream
+
+from ._json import delivery_key as _delivery_key
 
 __all__ = [
     "EVENT_TYPES",
@@ -79,7 +82,8 @@ class WebhookEvent:
 
     ``raw`` holds the exact bytes received and ``payload`` their decoded JSON object;
     ``delivery_key`` is the hex SHA-256 of the payload's canonical JSON (keys sorted, no
-    whitespace, UTF-8), equal for a re-sent or re-serialised copy of the same event.
+    whitespace, UTF-8), equal for a re-sent or re-serialised copy of the same event. It is
+    computed on first use (a filter or an inbox asks for it), then kept.
     """
 
     TYPE: ClassVar[str | None] = None
@@ -90,7 +94,11 @@ class WebhookEvent:
     video_container: VideoContainerSummary | None = attrs.field(hash=False)
     payload: Mapping[str, Any] = attrs.field(repr=False, hash=False)
     raw: bytes = attrs.field(repr=False)
-    delivery_key: str
+
+    @functools.cached_property
+    def delivery_key(self) -> str:
+        """The idempotency key: hex SHA-256 of the payload's canonical JSON."""
+        return _delivery_key(self.payload)
 
     @property
     def project_id(self) -> str | None:

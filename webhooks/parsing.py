@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from takeone_async._converter import StructureError, structure
 
-from ._json import decode_object, delivery_key, json_kind
+from ._json import decode_object, json_kind
 from .errors import WebhookPayloadError
 from .events import EVENT_TYPES, ProjectSummary, UnknownEvent, VideoContainerSummary, WebhookEvent
 
@@ -28,7 +28,6 @@ def parse_event(body: bytes) -> WebhookEvent:
     if not isinstance(event_type, str) or not event_type:
         raise WebhookPayloadError(_expected("a non-empty string", event_type), field="$.type")
     timestamp = _timestamp(payload.get("timestamp"))
-    key = delivery_key(payload)
     cls = EVENT_TYPES.get(event_type)
     if cls is None:
         return UnknownEvent(
@@ -38,7 +37,6 @@ def parse_event(body: bytes) -> WebhookEvent:
             video_container=_lenient(payload.get("video_container"), VideoContainerSummary),
             payload=payload,
             raw=body,
-            delivery_key=key,
         )
     project = _summary(payload, "project", ProjectSummary)
     if project is None:
@@ -50,7 +48,6 @@ def parse_event(body: bytes) -> WebhookEvent:
         video_container=_summary(payload, "video_container", VideoContainerSummary),
         payload=payload,
         raw=body,
-        delivery_key=key,
     )
 
 

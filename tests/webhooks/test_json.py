@@ -10,6 +10,8 @@ import pytest
 from webhooks import WebhookPayloadError, delivery_key
 from webhooks._json import MAX_DEPTH, MAX_NUMBER_LENGTH, canonical_json, decode_object
 
+pytestmark = pytest.mark.usefixtures("json_backend")
+
 
 def test_decodes_an_object() -> None:
     assert decode_object(b' {"a": [1, 2.5, "x", null, true]} ') == {"a": [1, 2.5, "x", None, True]}
@@ -79,10 +81,15 @@ def test_delivery_key_differs_for_different_values() -> None:
     assert delivery_key({"a": 1}) != delivery_key({"a": 2})
 
 
-def test_unpaired_surrogate_escapes_are_rejected_by_the_canonical_form() -> None:
-    payload = decode_object(b'{"s": "\\ud800"}')
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "x\\uDC00y", "\\ud83d\\u0041"])
+def test_unpaired_surrogate_escapes_are_rejected(escape: str) -> None:
     with pytest.raises(WebhookPayloadError, match="unpaired surrogate"):
-        delivery_key(payload)
+        decode_object(f'{{"s": "{escape}"}}'.encode())
+
+
+def test_the_canonical_form_rejects_unpaired_surrogates() -> None:
+    with pytest.raises(WebhookPayloadError, match="unpaired surrogate"):
+        delivery_key({"s": "\ud800"})
 
 
 def test_paired_surrogate_escapes_are_fine() -> None:

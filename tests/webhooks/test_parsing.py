@@ -3,6 +3,7 @@ WebhookPayloadError naming the field, and nothing else ever escapes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import webhooks.events
 from takeone_async.models import ProjectState, PublishingFormat, PublishingStatus, VideoStream
 from tests.conftest import sample_bytes
 from tests.webhooks.conftest import DROP, PROJECT_ID, SAMPLE, event_body, event_data
@@ -25,6 +27,7 @@ from webhooks import (
     VideoContainerSummary,
     WebhookEvent,
     WebhookPayloadError,
+    delivery_key,
     parse_event,
 )
 from webhooks.events import ProjectSummary
@@ -158,6 +161,25 @@ def test_delivery_key_is_stable_across_reserialisation() -> None:
     assert len(first.delivery_key) == 64
     assert int(first.delivery_key, 16) >= 0
     assert parse_event(event_body(timestamp=1)).delivery_key != first.delivery_key
+
+
+def test_the_delivery_key_is_computed_on_first_use_and_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[Any] = []
+
+    def counting(payload: Any) -> str:
+        calls.append(payload)
+        return delivery_key(payload)
+
+    monkeypatch.setattr(webhooks.events, "_delivery_key", counting)
+    event = parse_event(event_body())
+    assert calls == []
+    canonical = json.dumps(
+        event_data(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    assert event.delivery_key == event.delivery_key == hashlib.sha256(canonical).hexdigest()
+    assert calls == [event.payload]
 
 
 def test_events_are_frozen_hashable_and_hide_bodies_in_repr() -> None:
