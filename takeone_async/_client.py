@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, Self, TypedDict, TypeVar, Unpack
 
 import aiohttp
+import attrs
 
 from . import _http
 from ._converter import StructureError, structure
@@ -42,11 +43,36 @@ logger = logging.getLogger("takeone_async")
 T = TypeVar("T")
 
 
-class _Outcome(NamedTuple):
-    """What one attempt produced: a body, or an error classified for the retry rules."""
+@attrs.frozen
+class _Settings:
+    """The timeouts and retry rules of one call, with the aiohttp timeout built once from them."""
 
-    body: Any = None
-    error: Exception | None = None
+    timeout: float
+    connect_timeout: float
+    deadline: float | None
+    policy: RetryPolicy
+    client_timeout: aiohttp.ClientTimeout = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        timeout = aiohttp.ClientTimeout(total=self.timeout, connect=self.connect_timeout)
+        object.__setattr__(self, "client_timeout", timeout)
+
+    def attempt_timeout(self, stop_at: float | None) -> aiohttp.ClientTimeout | None:
+        """The timeout of the next attempt; None once the deadline ``stop_at`` has passed."""
+        if stop_at is None:
+            return self.client_timeout
+        remaining = stop_at - time.monotonic()
+        if remaining <= 0:
+            return None
+        if remaining >= self.timeout:
+            return self.client_timeout
+        return aiohttp.ClientTimeout(total=remaining, connect=self.connect_timeout)
+
+
+class _Failed(NamedTuple):
+    """A failed attempt: the error to raise, classified for the retry rules."""
+
+    error: APIStatusError | APIConnectionError
     failure: Failure = Failure.STATUS
     status: int | None = None
     retry_after: float | None = None
@@ -110,10 +136,12 @@ class TakeOneClient:
             raise TakeOneValueError("TakeOneClient: max_connections must be an integer >= 1")
         self.client_id = client_id
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout
-        self.deadline = deadline
-        self.retry_policy = RetryPolicy(max_retries, backoff_base, backoff_cap, retry_after_cap)
+        self._defaults = _Settings(
+            timeout,
+            connect_timeout,
+            deadline,
+            RetryPolicy(max_retries, backoff_base, backoff_cap, retry_after_cap),
+        )
         self.max_connections = max_connections
         self._origin = _http.origin(self.base_url)
         self._headers = {
@@ -147,6 +175,26 @@ class TakeOneClient:
             )
         kwargs.setdefault("base_url", env.get("TAKEONE_BASE_URL") or DEFAULT_BASE_URL)
         return cls(env["TAKEONE_CLIENT_ID"], env["TAKEONE_CLIENT_SECRET"], **kwargs)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds each attempt may take in all (per-call ``timeout`` overrides it)."""
+        return self._defaults.timeout
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds each attempt may spend connecting (per-call ``connect_timeout``)."""
+        return self._defaults.connect_timeout
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds all attempts and waits of one call may take together, or None."""
+        return self._defaults.deadline
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """Which failures are retried, how often, and the back-off between attempts."""
+        return self._defaults.policy
 
     def __repr__(self) -> str:
         return (
@@ -193,60 +241,100 @@ class TakeOneClient:
 
     def _spec(
         self,
-        method: str,
-        route: str,
-        path: str,
-        *,
+        endpoint: _http.Endpoint,
+        *ids: object,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> _http.RequestSpec:
-        url = _http.build_url(self.base_url, path, params)
-        return _http.RequestSpec(method, route, url, json)
+        """What to send for ``endpoint`` with its ids filled in (checked) and the query added."""
+        path = endpoint.path(*ids)
+        url = (
+            self.base_url + path if params is None else _http.build_url(self.base_url, path, params)
+        )
+        return _http.RequestSpec(endpoint.method, endpoint.route, url, json)
 
     def check_same_origin(self, url: str) -> bool:
         """Whether ``url`` shares the base URL's scheme, host and port (credentials may go there)."""
         return _http.origin(url) == self._origin
 
+    def _settings(self, call: str, options: CallOptions) -> _Settings:
+        """The client's settings with this call's options applied (checked first)."""
+        _http.check_options(call, options)
+        defaults = self._defaults
+        policy = defaults.policy
+        if "max_retries" in options:
+            policy = attrs.evolve(policy, max_retries=options["max_retries"])
+        return _Settings(
+            options.get("timeout", defaults.timeout),
+            options.get("connect_timeout", defaults.connect_timeout),
+            options.get("deadline", defaults.deadline),
+            policy,
+        )
+
     async def request(self, spec: _http.RequestSpec, **options: Unpack[CallOptions]) -> Any:
         """Send ``spec`` with retries as the method allows; return the decoded JSON body."""
-        _http.check_options(spec.name, options)
-        policy = self.retry_policy
-        if "max_retries" in options:
-            policy = RetryPolicy(
-                options["max_retries"],
-                policy.backoff_base,
-                policy.backoff_cap,
-                policy.retry_after_cap,
-            )
-        timeout = options.get("timeout", self.timeout)
-        connect_timeout = options.get("connect_timeout", self.connect_timeout)
-        deadline = options.get("deadline", self.deadline)
-        started = time.monotonic()
-        stop_at = None if deadline is None else started + deadline
-        session = self._get_session(spec.name)
+        return await self._exchange(spec, options)
+
+    async def _exchange(
+        self, spec: _http.RequestSpec, options: CallOptions, cls: type[T] | None = None
+    ) -> Any:
+        """The request loop: attempts and back-off waits until a 2xx body (structured into ``cls``
+        when given) or an error that must not be retried.
+
+        One coroutine with the attempt inlined: a task resumes through every coroutine it awaits
+        in, several times per request, so each layer costs on every resumption.
+        """
+        settings = self._settings(spec.name, options) if options else self._defaults
+        session = self._session
+        if session is None or self._closed or session.closed:
+            session = self._get_session(spec.name)
+        deadline = settings.deadline
+        stop_at = None if deadline is None else time.monotonic() + deadline
+        policy = settings.policy
         attempt = 0
         while True:
             attempt += 1
-            attempt_timeout = timeout
-            if stop_at is not None:
-                attempt_timeout = min(timeout, stop_at - time.monotonic())
-                if attempt_timeout <= 0:
-                    raise APITimeoutError(
-                        f"{spec.name}: deadline of {deadline}s exceeded after {attempt - 1} attempt(s)",
-                        method=spec.method,
-                        url=spec.url,
-                    )
-            outcome = await self._attempt(session, spec, attempt, attempt_timeout, connect_timeout)
-            error = outcome.error
-            if error is None:
-                return outcome.body
-            if outcome.status is None:
-                logger.debug("attempt %d failed: %s", attempt, error)
+            limits = settings.attempt_timeout(stop_at)
+            if limits is None:
+                raise APITimeoutError(
+                    f"{spec.name}: deadline of {deadline}s exceeded after {attempt - 1} attempt(s)",
+                    method=spec.method,
+                    url=spec.url,
+                )
+            began = time.monotonic() if logger.isEnabledFor(logging.DEBUG) else None
+            try:
+                async with session.request(
+                    spec.method,
+                    spec.url,
+                    json=spec.json,
+                    headers=self._headers,
+                    timeout=limits,
+                    allow_redirects=False,
+                ) as response:
+                    body = await response.read()
+                    status = response.status
+                    headers = response.headers
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                failed = _transport_failure(spec, exc, limits)
+                logger.debug("attempt %d failed: %s", attempt, failed.error)
+            else:
+                if began is not None:
+                    self._log_attempt(spec, status, attempt, began)
+                if 200 <= status < 300:
+                    data = _http.parse_json(spec, status, body)
+                    return data if cls is None else self.decode(spec, data, cls)
+                retry_after = parse_retry_after(headers.get("Retry-After"))
+                failed = _Failed(
+                    _http.status_error(spec, status, headers, body, retry_after),
+                    status=status,
+                    retry_after=retry_after,
+                )
+            error = failed.error
             if attempt > policy.max_retries or not policy.should_retry(
-                spec.method, outcome.failure, outcome.status
+                spec.method, failed.failure, failed.status
             ):
                 raise error
-            delay = policy.delay(attempt, outcome.retry_after)
+            delay = policy.delay(attempt, failed.retry_after)
             if stop_at is not None and time.monotonic() + delay >= stop_at:
                 raise error
             logger.info(
@@ -254,65 +342,13 @@ class TakeOneClient:
             )
             await asyncio.sleep(delay)
 
-    async def _attempt(
-        self,
-        session: aiohttp.ClientSession,
-        spec: _http.RequestSpec,
-        attempt: int,
-        total: float,
-        connect: float,
-    ) -> _Outcome:
-        """One HTTP exchange, its failure classified for the retry rules."""
-        began = time.monotonic()
-        try:
-            async with session.request(
-                spec.method,
-                spec.url,
-                json=spec.json,
-                headers=self._headers,
-                timeout=aiohttp.ClientTimeout(total=total, connect=connect),
-                allow_redirects=False,
-            ) as response:
-                body = await response.read()
-                status = response.status
-                headers = response.headers
-        except aiohttp.ConnectionTimeoutError as exc:
-            return self._transport_error(
-                spec, APITimeoutError, "connect timed out", exc, Failure.NOT_SENT
-            )
-        except aiohttp.ClientConnectorError as exc:
-            return self._transport_error(
-                spec, APIConnectionError, "could not connect", exc, Failure.NOT_SENT
-            )
-        except TimeoutError as exc:
-            return self._transport_error(
-                spec, APITimeoutError, f"timed out after {total:.1f}s", exc, Failure.TIMEOUT
-            )
-        except aiohttp.ClientError as exc:
-            return self._transport_error(
-                spec, APIConnectionError, "connection failed", exc, Failure.CONNECTION
-            )
+    def _log_attempt(
+        self, spec: _http.RequestSpec, status: int, attempt: int, began: float
+    ) -> None:
+        base = self.base_url
+        path = spec.url[len(base) :] if spec.url.startswith(base) else spec.url
         elapsed = time.monotonic() - began
-        path = spec.url[len(self.base_url) :] if spec.url.startswith(self.base_url) else spec.url
         logger.debug("%s %s -> %d (attempt %d, %.3fs)", spec.method, path, status, attempt, elapsed)
-        if 200 <= status < 300:
-            return _Outcome(body=_http.parse_json(spec, status, body), status=status)
-        retry_after = parse_retry_after(headers.get("Retry-After"))
-        error: APIStatusError = _http.status_error(spec, status, headers, body, retry_after)
-        return _Outcome(error=error, status=status, retry_after=retry_after)
-
-    @staticmethod
-    def _transport_error(
-        spec: _http.RequestSpec,
-        cls: type[APIConnectionError],
-        what: str,
-        exc: BaseException,
-        failure: Failure,
-    ) -> _Outcome:
-        detail = str(exc) or type(exc).__name__
-        error = cls(f"{spec.name}: {what} ({detail})", method=spec.method, url=spec.url)
-        error.__cause__ = exc
-        return _Outcome(error=error, failure=failure)
 
     def decode(self, spec: _http.RequestSpec, data: Any, cls: type[T]) -> T:
         """Structure a body into ``cls``, naming the call and the field when it does not fit."""
@@ -325,3 +361,23 @@ class TakeOneClient:
                 url=spec.url,
                 path=exc.where,
             ) from None
+
+
+def _transport_failure(
+    spec: _http.RequestSpec, exc: aiohttp.ClientError | TimeoutError, limits: aiohttp.ClientTimeout
+) -> _Failed:
+    """A transport failure as our error, classified by whether the request can have been sent."""
+    cls: type[APIConnectionError]
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        cls, what, failure = APITimeoutError, "connect timed out", Failure.NOT_SENT
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        cls, what, failure = APIConnectionError, "could not connect", Failure.NOT_SENT
+    elif isinstance(exc, TimeoutError):
+        cls, what = APITimeoutError, f"timed out after {limits.total:.1f}s"
+        failure = Failure.TIMEOUT
+    else:
+        cls, what, failure = APIConnectionError, "connection failed", Failure.CONNECTION
+    detail = str(exc) or type(exc).__name__
+    error = cls(f"{spec.name}: {what} ({detail})", method=spec.method, url=spec.url)
+    error.__cause__ = exc
+    return _Failed(error, failure)

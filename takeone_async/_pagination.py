@@ -42,7 +42,7 @@ class ListCall(Generic[T]):
         return f"<ListCall {self._spec.name} of {self._item_type.__name__}>"
 
     async def _fetch(self, spec: RequestSpec) -> Page[T]:
-        data = await self._client.request(spec, **self._options)
+        data = await self._client._exchange(spec, self._options)
         try:
             results, count, next_url, previous = structure_page(data, self._item_type)
         except StructureError as exc:

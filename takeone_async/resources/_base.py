@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._http import check_id, check_optional_text, check_options, check_text
+from .._http import Endpoint, check_id, check_optional_text, check_options, check_text
 from .._pagination import ListCall
 
 if TYPE_CHECKING:
@@ -39,52 +39,39 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
-    async def _call(
+    def _call(
         self,
-        method: str,
-        route: str,
+        endpoint: Endpoint,
         cls: type[T],
         options: CallOptions,
-        *,
-        ids: Mapping[str, str] | None = None,
+        *ids: str,
         json: Any = None,
-    ) -> T:
-        spec = self._client._spec(method, route, _fill(method, route, ids), json=json)
-        data = await self._client.request(spec, **options)
-        return self._client.decode(spec, data, cls)
+    ) -> Coroutine[Any, Any, T]:
+        """The request, structured into ``cls``: awaited directly by the public method, so a
+        call runs through two coroutines (that method and the request loop), not four."""
+        client = self._client
+        exchange: Coroutine[Any, Any, T] = client._exchange(
+            client._spec(endpoint, *ids, json=json), options, cls
+        )
+        return exchange
 
-    async def _call_raw(
-        self,
-        method: str,
-        route: str,
-        options: CallOptions,
-        *,
-        ids: Mapping[str, str] | None = None,
-        json: Any = None,
-    ) -> Any:
-        spec = self._client._spec(method, route, _fill(method, route, ids), json=json)
-        return await self._client.request(spec, **options)
+    def _call_raw(
+        self, endpoint: Endpoint, options: CallOptions, *ids: str, json: Any = None
+    ) -> Coroutine[Any, Any, Any]:
+        return self._client._exchange(self._client._spec(endpoint, *ids, json=json), options)
 
     def _list(
         self,
-        route: str,
+        endpoint: Endpoint,
         cls: type[T],
         options: CallOptions,
-        *,
-        ids: Mapping[str, str] | None = None,
+        *ids: str,
         params: Mapping[str, Any] | None = None,
     ) -> ListCall[T]:
-        spec = self._client._spec("GET", route, _fill("GET", route, ids), params=params)
-        check_options(spec.name, options)
+        spec = self._client._spec(endpoint, *ids, params=params)
+        if options:
+            check_options(endpoint.name, options)
         return ListCall(self._client, spec, cls, options)
-
-
-def _fill(method: str, route: str, ids: Mapping[str, str] | None) -> str:
-    """Put checked ids into a route template such as ``/api/v1/projects/{id}/publish``."""
-    if not ids:
-        return route
-    call = f"{method} {route}"
-    return route.format(**{name: check_id(value, f"{call}: {name}") for name, value in ids.items()})
 
 
 def optional_id(value: object, name: str) -> str | None:
@@ -100,6 +87,7 @@ def body(**fields: Any) -> dict[str, Any]:
 __all__ = [
     "API",
     "UNSET",
+    "Endpoint",
     "Resource",
     "body",
     "check_id",

@@ -15,7 +15,7 @@ from ..errors import (
     TakeOneValueError,
 )
 from ..models.app_users import AppUser, AuthCode
-from ._base import API, UNSET, Resource, body, check_id, optional_id
+from ._base import API, UNSET, Endpoint, Resource, body, check_id, optional_id
 
 if TYPE_CHECKING:
     from .._client import CallOptions
@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger("takeone_async")
 # A 409 may mean a concurrent create of the same external_id won: looking up again finds it.
 _RETRYABLE_CREATE_FAILURES = (ServerError, APIConnectionError, RateLimitError, ConflictError)
+_CREATE = Endpoint("POST", f"{API}/app_users")
+_GET = Endpoint("GET", f"{API}/app_users/{{id}}")
+_UPDATE = Endpoint("PUT", f"{API}/app_users/{{id}}")
+_LIST = Endpoint("GET", f"{API}/app_users")
+_AUTHORIZE = Endpoint("POST", f"{API}/app_users/authorize")
+_EMAIL = Endpoint("POST", f"{API}/app_users/email")
 
 
 class AppUsers(Resource):
@@ -44,13 +50,11 @@ class AppUsers(Resource):
             family_name=family_name,
             email_address=email_address,
         )
-        return await self._call("POST", f"{API}/app_users", AppUser, options, json=data)
+        return await self._call(_CREATE, AppUser, options, json=data)
 
     async def get(self, user_id: str, **options: Unpack[CallOptions]) -> AppUser:
         """``GET /api/v1/app_users/{id}``."""
-        return await self._call(
-            "GET", f"{API}/app_users/{{id}}", AppUser, options, ids={"id": user_id}
-        )
+        return await self._call(_GET, AppUser, options, user_id)
 
     async def update(
         self,
@@ -73,29 +77,25 @@ class AppUsers(Resource):
         )
         if not data:
             raise TakeOneValueError("app_users.update: give at least one field to change")
-        return await self._call(
-            "PUT", f"{API}/app_users/{{id}}", AppUser, options, ids={"id": user_id}, json=data
-        )
+        return await self._call(_UPDATE, AppUser, options, user_id, json=data)
 
     def list(
         self, *, external_id: str | None = None, **options: Unpack[CallOptions]
     ) -> ListCall[AppUser]:
         """``GET /api/v1/app_users``, optionally filtered by ``external_id``."""
         params = {"external_id": optional_id(external_id, "external_id")}
-        return self._list(f"{API}/app_users", AppUser, options, params=params)
+        return self._list(_LIST, AppUser, options, params=params)
 
     async def authorize(self, user_id: str, **options: Unpack[CallOptions]) -> str:
         """``POST /api/v1/app_users/authorize``: an auth code to open the app as this user."""
         data = {"user": check_id(user_id, "user_id")}
-        result = await self._call(
-            "POST", f"{API}/app_users/authorize", AuthCode, options, json=data
-        )
+        result = await self._call(_AUTHORIZE, AuthCode, options, json=data)
         return result.code
 
     async def send_invitation_email(self, user_id: str, **options: Unpack[CallOptions]) -> None:
         """``POST /api/v1/app_users/email``: queue the invitation email."""
         data = {"user": check_id(user_id, "user_id")}
-        await self._call_raw("POST", f"{API}/app_users/email", options, json=data)
+        await self._call_raw(_EMAIL, options, json=data)
 
     async def find_by_external_id(
         self, external_id: str, **options: Unpack[CallOptions]

@@ -6,10 +6,18 @@ from typing import TYPE_CHECKING, Unpack
 
 from .._pagination import ListCall
 from ..models.headshots import HeadshotContainer, HeadshotContainerTemplate, HeadshotProject
-from ._base import API, Resource, check_id, check_text
+from ._base import API, Endpoint, Resource, check_id, check_text
 
 if TYPE_CHECKING:
     from .._client import CallOptions
+
+_TEMPLATES = Endpoint("GET", f"{API}/headshot_container_templates")
+_CONTAINERS = Endpoint("GET", f"{API}/headshot_containers")
+_CREATE_CONTAINER = Endpoint("POST", f"{API}/headshot_containers")
+_GET_CONTAINER = Endpoint("GET", f"{API}/headshot_containers/{{id}}")
+_PROJECTS = Endpoint("GET", f"{API}/headshot_projects")
+_CREATE_PROJECT = Endpoint("POST", f"{API}/headshot_projects")
+_GET_PROJECT = Endpoint("GET", f"{API}/headshot_projects/{{id}}")
 
 
 class HeadshotContainerTemplates(Resource):
@@ -17,7 +25,7 @@ class HeadshotContainerTemplates(Resource):
 
     def list(self, **options: Unpack[CallOptions]) -> ListCall[HeadshotContainerTemplate]:
         """``GET /api/v1/headshot_container_templates``."""
-        return self._list(f"{API}/headshot_container_templates", HeadshotContainerTemplate, options)
+        return self._list(_TEMPLATES, HeadshotContainerTemplate, options)
 
 
 class HeadshotContainers(Resource):
@@ -32,23 +40,15 @@ class HeadshotContainers(Resource):
             "user": check_id(user, "user"),
             "name": check_text(name, "name"),
         }
-        return await self._call(
-            "POST", f"{API}/headshot_containers", HeadshotContainer, options, json=data
-        )
+        return await self._call(_CREATE_CONTAINER, HeadshotContainer, options, json=data)
 
     async def get(self, container_id: str, **options: Unpack[CallOptions]) -> HeadshotContainer:
         """``GET /api/v1/headshot_containers/{id}``."""
-        return await self._call(
-            "GET",
-            f"{API}/headshot_containers/{{id}}",
-            HeadshotContainer,
-            options,
-            ids={"id": container_id},
-        )
+        return await self._call(_GET_CONTAINER, HeadshotContainer, options, container_id)
 
     def list(self, **options: Unpack[CallOptions]) -> ListCall[HeadshotContainer]:
         """``GET /api/v1/headshot_containers``."""
-        return self._list(f"{API}/headshot_containers", HeadshotContainer, options)
+        return self._list(_CONTAINERS, HeadshotContainer, options)
 
 
 class HeadshotProjects(Resource):
@@ -62,20 +62,12 @@ class HeadshotProjects(Resource):
             "headshot_container": check_id(headshot_container, "headshot_container"),
             "user": check_id(user, "user"),
         }
-        return await self._call(
-            "POST", f"{API}/headshot_projects", HeadshotProject, options, json=data
-        )
+        return await self._call(_CREATE_PROJECT, HeadshotProject, options, json=data)
 
     async def get(self, project_id: str, **options: Unpack[CallOptions]) -> HeadshotProject:
         """``GET /api/v1/headshot_projects/{id}``."""
-        return await self._call(
-            "GET",
-            f"{API}/headshot_projects/{{id}}",
-            HeadshotProject,
-            options,
-            ids={"id": project_id},
-        )
+        return await self._call(_GET_PROJECT, HeadshotProject, options, project_id)
 
     def list(self, **options: Unpack[CallOptions]) -> ListCall[HeadshotProject]:
         """``GET /api/v1/headshot_projects``."""
-        return self._list(f"{API}/headshot_projects", HeadshotProject, options)
+        return self._list(_PROJECTS, HeadshotProject, options)

@@ -6,10 +6,15 @@ from typing import TYPE_CHECKING, Unpack
 
 from .._pagination import ListCall
 from ..models.projects import Project
-from ._base import API, Resource, check_id, check_optional_text, optional_id
+from ._base import API, Endpoint, Resource, check_id, check_optional_text, optional_id
 
 if TYPE_CHECKING:
     from .._client import CallOptions
+
+_CREATE = Endpoint("POST", f"{API}/projects")
+_LIST = Endpoint("GET", f"{API}/projects")
+_PUBLISH = Endpoint("POST", f"{API}/projects/{{id}}/publish")
+_UNPUBLISH = Endpoint("POST", f"{API}/projects/{{id}}/unpublish")
 
 
 class Projects(Resource):
@@ -31,7 +36,7 @@ class Projects(Resource):
         display_name = check_optional_text(organization_display_name, "organization_display_name")
         if display_name is not None:
             data["organization_display_name"] = display_name
-        return await self._call("POST", f"{API}/projects", Project, options, json=data)
+        return await self._call(_CREATE, Project, options, json=data)
 
     def list(
         self,
@@ -45,16 +50,12 @@ class Projects(Resource):
             "user_id": optional_id(user_id, "user_id"),
             "video_container": optional_id(video_container, "video_container"),
         }
-        return self._list(f"{API}/projects", Project, options, params=params)
+        return self._list(_LIST, Project, options, params=params)
 
     async def publish(self, project_id: str, **options: Unpack[CallOptions]) -> Project:
         """``POST /api/v1/projects/{id}/publish``: starts publishing (``publishing_status`` publishing)."""
-        return await self._call(
-            "POST", f"{API}/projects/{{id}}/publish", Project, options, ids={"id": project_id}
-        )
+        return await self._call(_PUBLISH, Project, options, project_id)
 
     async def unpublish(self, project_id: str, **options: Unpack[CallOptions]) -> Project:
         """``POST /api/v1/projects/{id}/unpublish``: starts unpublishing."""
-        return await self._call(
-            "POST", f"{API}/projects/{{id}}/unpublish", Project, options, ids={"id": project_id}
-        )
+        return await self._call(_UNPUBLISH, Project, options, project_id)

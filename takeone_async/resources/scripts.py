@@ -9,13 +9,18 @@ from typing import TYPE_CHECKING, Any, Unpack
 from .._pagination import ListCall
 from ..errors import TakeOneValueError, WaitTimeoutError
 from ..models.scripts import ScriptGeneration, ScriptGenerationState, ScriptGenerationTemplate
-from ._base import API, Resource, check_id
+from ._base import API, Endpoint, Resource, check_id
 
 if TYPE_CHECKING:
     from .._client import CallOptions
 
 _TEMPLATES = f"{API}/video_container_templates/{{template_id}}/script_generation_templates"
 _GENERATIONS = f"{API}/video_containers/{{container_id}}/script_generations"
+_LIST_TEMPLATES = Endpoint("GET", _TEMPLATES)
+_GET_TEMPLATE = Endpoint("GET", _TEMPLATES + "/{id}")
+_CREATE = Endpoint("POST", _GENERATIONS)
+_GET = Endpoint("GET", _GENERATIONS + "/{id}")
+_LIST = Endpoint("GET", _GENERATIONS)
 _FINAL_STATES = frozenset({ScriptGenerationState.COMPLETED, ScriptGenerationState.ERROR})
 
 
@@ -26,16 +31,20 @@ class ScriptGenerationTemplates(Resource):
         self, video_container_template_id: str, **options: Unpack[CallOptions]
     ) -> ListCall[ScriptGenerationTemplate]:
         """``GET .../video_container_templates/{template_id}/script_generation_templates``."""
-        ids = {"template_id": video_container_template_id}
-        return self._list(_TEMPLATES, ScriptGenerationTemplate, options, ids=ids)
+        return self._list(
+            _LIST_TEMPLATES, ScriptGenerationTemplate, options, video_container_template_id
+        )
 
     async def get(
         self, video_container_template_id: str, template_id: str, **options: Unpack[CallOptions]
     ) -> ScriptGenerationTemplate:
         """``GET .../script_generation_templates/{id}``."""
-        ids = {"template_id": video_container_template_id, "id": template_id}
         return await self._call(
-            "GET", _TEMPLATES + "/{id}", ScriptGenerationTemplate, options, ids=ids
+            _GET_TEMPLATE,
+            ScriptGenerationTemplate,
+            options,
+            video_container_template_id,
+            template_id,
         )
 
 
@@ -56,23 +65,19 @@ class ScriptGenerations(Resource):
                 f"script_generations.create: parameters must be a mapping, got {type(parameters).__name__}"
             )
         data = {"template": check_id(template, "template"), "parameters": dict(parameters)}
-        ids = {"container_id": video_container_id}
-        return await self._call("POST", _GENERATIONS, ScriptGeneration, options, ids=ids, json=data)
+        return await self._call(_CREATE, ScriptGeneration, options, video_container_id, json=data)
 
     async def get(
         self, video_container_id: str, generation_id: str, **options: Unpack[CallOptions]
     ) -> ScriptGeneration:
         """``GET .../script_generations/{id}``."""
-        ids = {"container_id": video_container_id, "id": generation_id}
-        return await self._call("GET", _GENERATIONS + "/{id}", ScriptGeneration, options, ids=ids)
+        return await self._call(_GET, ScriptGeneration, options, video_container_id, generation_id)
 
     def list(
         self, video_container_id: str, **options: Unpack[CallOptions]
     ) -> ListCall[ScriptGeneration]:
         """``GET .../video_containers/{container_id}/script_generations``."""
-        return self._list(
-            _GENERATIONS, ScriptGeneration, options, ids={"container_id": video_container_id}
-        )
+        return self._list(_LIST, ScriptGeneration, options, video_container_id)
 
     async def wait(
         self,

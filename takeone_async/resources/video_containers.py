@@ -6,10 +6,14 @@ from typing import TYPE_CHECKING, Unpack
 
 from .._pagination import ListCall
 from ..models.video_containers import VideoContainer, VideoContainerTemplate
-from ._base import API, Resource, check_id, check_text
+from ._base import API, Endpoint, Resource, check_id, check_text
 
 if TYPE_CHECKING:
     from .._client import CallOptions
+
+_TEMPLATES = Endpoint("GET", f"{API}/video_container_templates")
+_CREATE = Endpoint("POST", f"{API}/video_containers")
+_LIST = Endpoint("GET", f"{API}/video_containers")
 
 
 class VideoContainerTemplates(Resource):
@@ -17,7 +21,7 @@ class VideoContainerTemplates(Resource):
 
     def list(self, **options: Unpack[CallOptions]) -> ListCall[VideoContainerTemplate]:
         """``GET /api/v1/video_container_templates``."""
-        return self._list(f"{API}/video_container_templates", VideoContainerTemplate, options)
+        return self._list(_TEMPLATES, VideoContainerTemplate, options)
 
 
 class VideoContainers(Resource):
@@ -28,10 +32,8 @@ class VideoContainers(Resource):
     ) -> VideoContainer:
         """``POST /api/v1/video_containers``."""
         data = {"template": check_id(template, "template"), "name": check_text(name, "name")}
-        return await self._call(
-            "POST", f"{API}/video_containers", VideoContainer, options, json=data
-        )
+        return await self._call(_CREATE, VideoContainer, options, json=data)
 
     def list(self, **options: Unpack[CallOptions]) -> ListCall[VideoContainer]:
         """``GET /api/v1/video_containers``."""
-        return self._list(f"{API}/video_containers", VideoContainer, options)
+        return self._list(_LIST, VideoContainer, options)
