@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Literal, Protocol
 
 from aiohttp import web
+from aiohttp.hdrs import CONTENT_TYPE
 from aiohttp.log import access_logger
 
 from ._redact import AccessLogRedactor
@@ -24,6 +26,7 @@ from .auth import (
     RequestView,
     as_authenticator,
     iter_authenticators,
+    parts_read,
 )
 from .errors import HandlerError, WebhookConfigError, WebhookPayloadError
 from .events import WebhookEvent
@@ -40,6 +43,8 @@ MAX_BODY_SIZE = 1024 * 1024
 _REDACTOR = AccessLogRedactor()
 _PENDING = web.AppKey("webhooks_pending_tasks", set[asyncio.Task[None]])
 _FINAL_VARIABLE = re.compile(r"/\{[^{}/]+\}$")
+_JSON = "application/json"
+_NOTHING: Mapping[str, str] = MappingProxyType({})
 
 
 class SupportsAppend(Protocol):
@@ -63,18 +68,26 @@ def _answer(status: int, text: str | None = None) -> web.Response:
 
 
 def _is_json(content_type: str) -> bool:
-    return content_type == "application/json" or (
+    return content_type == _JSON or (
         content_type.startswith("application/") and content_type.endswith("+json")
     )
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it is known to exceed ``limit`` bytes."""
-    if request.content_length is not None and request.content_length > limit:
+    """The body, or None as soon as it is known to exceed ``limit`` bytes (counted after any
+    ``Content-Encoding`` is undone, so a compressed body cannot slip past the limit)."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
         return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_any():
+    stream = request.content
+    body = await stream.readany()
+    if len(body) > limit:
+        return None
+    if stream.at_eof():  # the usual case: the whole body came in one piece
+        return body
+    chunks = [body]
+    size = len(body)
+    async for chunk in stream.iter_any():
         size += len(chunk)
         if size > limit:
             return None
@@ -132,6 +145,55 @@ async def _dispatch_after_ack(router: WebhookRouter, event: WebhookEvent) -> Non
         logger.exception("dispatching %s failed after it was acknowledged", event.describe())
 
 
+_Deliver = Callable[[WebhookEvent], Awaitable[web.Response]]
+
+
+def _deliverer(
+    app: web.Application,
+    router: WebhookRouter | None,
+    inbox: SupportsAppend | None,
+    mode: Literal["dispatch", "ack_first"],
+) -> _Deliver:
+    """What the route does with a parsed event, chosen once: store it, dispatch it, or answer
+    first and dispatch in a tracked task."""
+    if inbox is not None:
+
+        async def store(event: WebhookEvent) -> web.Response:
+            try:
+                stored = await inbox.append(event)
+            except Exception:
+                logger.exception("could not store %s in the inbox", event.describe())
+                return _answer(503, "could not store the event")
+            if not stored:
+                logger.info("%s is already in the inbox", event.describe())
+            return _answer(200)
+
+        return store
+    assert router is not None
+    if mode == "ack_first":
+        pending = app[_PENDING]
+
+        async def acknowledge(event: WebhookEvent) -> web.Response:
+            task = asyncio.create_task(_dispatch_after_ack(router, event))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            return _answer(200)
+
+        return acknowledge
+
+    async def dispatch(event: WebhookEvent) -> web.Response:
+        try:
+            await router.dispatch(event)
+        except HandlerError:
+            return _answer(500, "a handler failed")
+        except Exception:
+            logger.exception("dispatching %s failed", event.describe())
+            return _answer(500, "a handler failed")
+        return _answer(200)
+
+    return dispatch
+
+
 def add_webhook_route(
     app: web.Application,
     path: str,
@@ -182,34 +244,11 @@ def add_webhook_route(
         app[_PENDING] = set()
         app.on_cleanup.append(_drain)
 
-    async def deliver(event: WebhookEvent) -> web.Response:
-        if inbox is not None:
-            try:
-                stored = await inbox.append(event)
-            except Exception:
-                logger.exception("could not store %s in the inbox", event.describe())
-                return _answer(503, "could not store the event")
-            if not stored:
-                logger.info("%s is already in the inbox", event.describe())
-            return _answer(200)
-        assert router is not None
-        if mode == "ack_first":
-            task = asyncio.create_task(_dispatch_after_ack(router, event))
-            pending = app[_PENDING]
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-            return _answer(200)
-        try:
-            await router.dispatch(event)
-        except HandlerError:
-            return _answer(500, "a handler failed")
-        except Exception:
-            logger.exception("dispatching %s failed", event.describe())
-            return _answer(500, "a handler failed")
-        return _answer(200)
+    deliver = _deliverer(app, router, inbox, mode)
+    parts = parts_read(authenticator) if authenticator is not None else frozenset()
 
     async def receive(request: web.Request) -> web.StreamResponse:
-        if not _is_json(request.content_type):
+        if request.headers.get(CONTENT_TYPE) != _JSON and not _is_json(request.content_type):
             return _answer(415, "expected Content-Type: application/json")
         body = await _read_body(request, max_body_size)
         if body is None:
@@ -217,9 +256,9 @@ def add_webhook_route(
         if authenticator is not None:
             view = RequestView(
                 method=request.method,
-                path=request.path,
-                query=request.query,
-                headers=request.headers,
+                path=request.path if "path" in parts else "",
+                query=request.query if "query" in parts else _NOTHING,
+                headers=request.headers if "headers" in parts else _NOTHING,
                 body=body,
             )
             if authenticator.verify(view) is not True:

@@ -20,6 +20,7 @@ E = TypeVar("E", bound=WebhookEvent)
 Handler = Callable[[E], Awaitable[Any]]
 ErrorHandler = Callable[[WebhookEvent, BaseException], Awaitable[Any]]
 H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
+_MAX_MATCHES = 1024
 
 
 def _require_async(handler: Any, decorator: str) -> None:
@@ -45,6 +46,7 @@ class WebhookRouter:
         self._any: list[Callable[[Any], Awaitable[Any]]] = []
         self._error_handlers: list[ErrorHandler] = []
         self._filters: list[EventFilter] = []
+        self._matches: dict[tuple[type[WebhookEvent], str], tuple[Any, ...]] = {}
         for event_filter in filters:
             self.use(event_filter)
 
@@ -82,6 +84,7 @@ class WebhookRouter:
         def register(handler: H) -> H:
             _require_async(handler, "WebhookRouter.on")
             self._routes.append((event, handler))
+            self._matches.clear()
             return handler
 
         return register
@@ -91,6 +94,7 @@ class WebhookRouter:
         type-specific ones."""
         _require_async(handler, "WebhookRouter.on_any")
         self._any.append(handler)
+        self._matches.clear()
         return handler
 
     def on_error(self, handler: H) -> H:
@@ -101,12 +105,22 @@ class WebhookRouter:
 
     def handlers_for(self, event: WebhookEvent) -> list[Callable[[Any], Awaitable[Any]]]:
         """The handlers ``dispatch`` would run for ``event``, in order."""
-        matched = [
-            handler
-            for target, handler in self._routes
-            if (event.type == target if isinstance(target, str) else isinstance(event, target))
-        ]
-        return matched + self._any
+        return list(self._handlers(event))
+
+    def _handlers(self, event: WebhookEvent) -> tuple[Callable[[Any], Awaitable[Any]], ...]:
+        """``handlers_for``, worked out once per event class and ``type`` string."""
+        key = (event.__class__, event.type)
+        handlers = self._matches.get(key)
+        if handlers is None:
+            matched = [
+                handler
+                for target, handler in self._routes
+                if (event.type == target if isinstance(target, str) else isinstance(event, target))
+            ]
+            if len(self._matches) >= _MAX_MATCHES:  # unknown types are unbounded: start over
+                self._matches.clear()
+            handlers = self._matches[key] = (*matched, *self._any)
+        return handlers
 
     async def dispatch(self, event: WebhookEvent) -> bool:
         """Run the matching handlers; True when they ran, False when a filter skipped the event.
@@ -114,6 +128,9 @@ class WebhookRouter:
         Raises :class:`HandlerError` (first exception as ``__cause__``) after all handlers ran
         if any raised; a failing filter's own exception propagates unchanged.
         """
+        if not self._filters:
+            await self._run(event)
+            return True
         admitted: list[EventFilter] = []
         handled = False
         try:
@@ -122,9 +139,7 @@ class WebhookRouter:
                     logger.info("skipped %s: %r did not admit it", event.describe(), event_filter)
                     return False
                 admitted.append(event_filter)
-            errors = await self._run(event)
-            if errors:
-                raise HandlerError(event, errors) from errors[0]
+            await self._run(event)
             handled = True
         finally:
             if handled:
@@ -135,9 +150,10 @@ class WebhookRouter:
                     await event_filter.release(event)
         return True
 
-    async def _run(self, event: WebhookEvent) -> list[Exception]:
+    async def _run(self, event: WebhookEvent) -> None:
+        """Every matching handler; then HandlerError if any raised."""
         errors: list[Exception] = []
-        for handler in self.handlers_for(event):
+        for handler in self._handlers(event):
             try:
                 await handler(event)
             except Exception as exc:
@@ -146,7 +162,8 @@ class WebhookRouter:
                     "handler %s failed for %s", _name(handler), event.describe(), exc_info=exc
                 )
                 await self._report(event, exc)
-        return errors
+        if errors:
+            raise HandlerError(event, errors) from errors[0]
 
     async def _report(self, event: WebhookEvent, exc: Exception) -> None:
         for error_handler in self._error_handlers:

@@ -4,6 +4,7 @@ handler called exactly when it should be, ack_first, the inbox path, and set-up 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,6 +33,7 @@ from webhooks import (
     PathToken,
     ProjectPublished,
     QueryToken,
+    RequestView,
     StandardWebhooksSignature,
     WebhookConfigError,
     WebhookEvent,
@@ -126,11 +128,44 @@ async def test_a_chunked_body_over_the_limit_gets_413(
 ) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(5):
+            await asyncio.sleep(0)  # each piece arrives on its own
             yield b" " * 40
 
     client = await serve(router, max_body_size=100)
     assert await post(client, chunks()) == (413, "the body is larger than 100 bytes")  # type: ignore[arg-type]
     assert recorder.events == []
+
+
+async def test_a_body_sent_in_pieces_is_read_whole(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
+    body = event_body()
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 500):
+            await asyncio.sleep(0)
+            yield body[start : start + 500]
+
+    client = await serve(router)
+    headers = {"Content-Length": str(len(body))}
+    assert await post(client, pieces(), headers=headers) == (200, "")  # type: ignore[arg-type]
+    assert [event.raw for event in recorder.events] == [body]
+
+
+async def test_a_compressed_body_is_limited_by_its_inflated_size(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
+    client = await serve(router, max_body_size=4096)
+    small = event_body()
+    large = small[:-1] + b" " * 8192 + b"}"
+    gzip_header = {"Content-Encoding": "gzip"}
+    assert await post(client, gzip.compress(small), headers=gzip_header) == (200, "")
+    assert len(gzip.compress(large)) < 4096
+    assert await post(client, gzip.compress(large), headers=gzip_header) == (
+        413,
+        "the body is larger than 4096 bytes",
+    )
+    assert [event.raw for event in recorder.events] == [small]
 
 
 async def test_the_default_limit_is_one_mebibyte(
@@ -327,6 +362,28 @@ async def test_a_signed_delivery(serve: Serve, router: WebhookRouter, recorder: 
     wrong = signed_headers([key], body + b" ")
     assert (await post(client, body, token=None, headers=wrong))[0] == 401
     assert len(recorder.events) == 1
+
+
+async def test_a_custom_check_sees_the_whole_request(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
+    seen: list[RequestView] = []
+
+    class Recording:
+        def verify(self, request: RequestView) -> bool:
+            seen.append(request)
+            return True
+
+    client = await serve(
+        router, path="/hooks/{name}", auth=[QueryToken("token", SECRET), Recording()]
+    )
+    body = event_body()
+    status, _ = await post(client, body, path="/hooks/x", token="other", headers={"X-Tag": "t"})
+    assert status == 200
+    [request] = seen
+    assert (request.method, request.path, request.query["token"]) == ("POST", "/hooks/x", "other")
+    assert request.headers["x-tag"] == "t"
+    assert request.body == body
 
 
 async def test_two_secrets_during_rotation(

@@ -23,7 +23,7 @@ from webhooks import (
     StandardWebhooksSignature,
     WebhookConfigError,
 )
-from webhooks.auth import as_authenticator, iter_authenticators
+from webhooks.auth import as_authenticator, iter_authenticators, parts_read
 
 # The Standard Webhooks reference test vector (used by the svix / standardwebhooks libraries).
 VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -243,6 +243,26 @@ def test_iter_authenticators_flattens_nested_groups() -> None:
     a, b, c = QueryToken("t", "a"), PathToken("b"), BasicAuth("u", "c")
     assert list(iter_authenticators(AnyOf(a, AnyOf(b, c)))) == [a, b, c]
     assert list(iter_authenticators(a)) == [a]
+
+
+def test_parts_read_names_what_the_checks_look_at() -> None:
+    class Custom:
+        def verify(self, request: RequestView) -> bool:
+            return True
+
+    key = b"relay-signing-key-0123456789abcd"
+    assert parts_read(QueryToken("t", "a")) == {"query"}
+    assert parts_read(PathToken("b")) == {"path"}
+    assert parts_read(AnyOf(BasicAuth("u", "c"), StandardWebhooksSignature(key))) == {
+        "headers",
+        "body",
+    }
+    assert parts_read(AnyOf(QueryToken("t", "a"), Custom())) == {
+        "path",
+        "query",
+        "headers",
+        "body",
+    }
 
 
 def test_as_authenticator_returns_a_single_check_unchanged() -> None:

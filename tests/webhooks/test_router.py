@@ -77,6 +77,26 @@ async def test_unknown_types_reach_string_handlers_and_on_any(router: WebhookRou
     assert log == ["archived", "unknown", "any"]
 
 
+async def test_handlers_registered_after_a_dispatch_run_next_time(router: WebhookRouter) -> None:
+    log: list[str] = []
+    router.on(ProjectPublished)(Recorder("first", log=log))
+    await router.dispatch(make_event())
+    router.on("project_published")(Recorder("second", log=log))
+    router.on_any(Recorder("any", log=log))
+    await router.dispatch(make_event())
+    assert log == ["first", "first", "second", "any"]
+
+
+async def test_many_unknown_types_keep_reaching_their_handlers(router: WebhookRouter) -> None:
+    log: list[str] = []
+    router.on("kind-7")(Recorder("seven", log=log))
+    for round_ in range(2):
+        for number in range(1500):
+            await router.dispatch(make_event(f"kind-{number}"))
+        assert log == ["seven"] * (round_ + 1)
+    assert len(router.handlers_for(make_event("kind-7"))) == 1
+
+
 async def test_an_event_without_handlers_is_fine(router: WebhookRouter) -> None:
     assert await router.dispatch(make_event()) is True
 
