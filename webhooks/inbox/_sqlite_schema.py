@@ -85,7 +85,35 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _v2)
+# Mirrors webhooks.inbox._rules.supersedes: a later modified time wins, an equal one with a
+# different state wins, a missing time never displaces a known one.
+_SEEN_TRIGGER = """CREATE TRIGGER deliveries_raise_seen AFTER INSERT ON deliveries
+WHEN NEW.project_id IS NOT NULL
+BEGIN
+    INSERT INTO seen (project_id, modified_us, state, publishing_status)
+    VALUES (NEW.project_id, NEW.modified_us, NEW.state, NEW.publishing_status)
+    ON CONFLICT (project_id) DO UPDATE SET modified_us = excluded.modified_us,
+        state = excluded.state, publishing_status = excluded.publishing_status
+    WHERE CASE
+        WHEN excluded.modified_us IS NULL THEN seen.modified_us IS NULL
+            AND (excluded.state IS NOT seen.state
+                 OR excluded.publishing_status IS NOT seen.publishing_status)
+        WHEN seen.modified_us IS NULL OR excluded.modified_us > seen.modified_us THEN 1
+        ELSE excluded.modified_us = seen.modified_us
+            AND (excluded.state IS NOT seen.state
+                 OR excluded.publishing_status IS NOT seen.publishing_status)
+    END;
+END"""
+
+_V3 = _statements(
+    # Version 3: each delivery keeps the project state it reported, and a trigger raises
+    # ``seen`` as deliveries are inserted, so one INSERT statement stores a whole batch.
+    "ALTER TABLE deliveries ADD COLUMN state TEXT",
+    "ALTER TABLE deliveries ADD COLUMN publishing_status TEXT",
+    _SEEN_TRIGGER,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _v2, _V3)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -26,6 +26,7 @@ from tests.webhooks.inbox.support import (
 )
 from webhooks.inbox import InboxCounts, InboxError, InboxSchemaError, ProjectMark, SQLiteInbox
 from webhooks.inbox import _sqlite as sqlite_module
+from webhooks.inbox._rules import supersedes
 from webhooks.inbox._sqlite_schema import LATEST_VERSION
 
 pytestmark = pytest.mark.timeout(60)
@@ -106,6 +107,8 @@ async def test_a_version_1_file_opens_migrates_and_keeps_its_deliveries(tmp_path
         claimed = await inbox.claim("c", 10)
         assert sorted(d.key for d in claimed) == sorted(keys[1:])
         assert await inbox.append(project_event("p1", 1)) is False  # still deduplicated
+        assert await inbox.append(project_event("p2", 3, state="completed")) is True
+        assert (await inbox.seen(["p2"]))["p2"] == ProjectMark(at(3), "completed", "can_publish")
         for delivery in claimed:
             await inbox.skip_stale(delivery)  # a column version 2 added
         assert len(await inbox.skipped()) == 2
@@ -162,27 +165,95 @@ async def test_wal_and_synchronous_full_by_default(tmp_path: Path) -> None:
 async def test_a_burst_of_appends_is_committed_in_a_few_transactions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    commits: list[int] = []
+    batches: list[int] = []
     threads: set[str] = set()
-    original = SQLiteInbox._commit
+    inserts: list[int] = []
+    original = SQLiteInbox._run
+    insert_sql = sqlite_module._insert_sql
 
-    def counting(self: SQLiteInbox, ops: list[Any]) -> Any:
-        commits.append(len(ops))
+    def counting(self: SQLiteInbox, ops: list[Any], rows: list[Any]) -> Any:
+        batches.append(len(rows))
         threads.add(threading.current_thread().name)
-        return original(self, ops)
+        return original(self, ops, rows)
 
-    monkeypatch.setattr(SQLiteInbox, "_commit", counting)
+    def statement(rows: int) -> str:
+        inserts.append(rows)
+        return insert_sql(rows)
+
+    monkeypatch.setattr(SQLiteInbox, "_run", counting)
+    monkeypatch.setattr(sqlite_module, "_insert_sql", statement)
     async with SQLiteInbox(tmp_path / "i.db") as inbox:
-        stored = await asyncio.gather(
-            *(inbox.append(project_event(f"p{i}", i)) for i in range(300))
-        )
-        assert all(stored)
+        events = [project_event(f"p{i % 150}", i) for i in range(300)]
+        stored = await asyncio.gather(*(inbox.append(e) for e in events), inbox.append(events[0]))
+        assert stored == [True] * 300 + [False]
         assert (await inbox.counts()).pending == 300
-    assert sum(commits) == 300
-    assert len(commits) <= 3  # one fsync per batch, not per delivery (batches of <= 512)
+        assert await inbox.seen(["p0", "p149"]) == {
+            "p0": ProjectMark(at(150), "editing", "can_publish"),
+            "p149": ProjectMark(at(299), "editing", "can_publish"),
+        }
+    assert sum(batches) == 301
+    assert len(batches) <= 3  # one fsync per batch, not per delivery (batches of <= 512)
+    assert len(inserts) == len(batches)  # one statement stores a whole batch
+    assert sum(inserts) == 300  # the duplicate is not sent
     assert threads == {next(iter(threads))}
     assert next(iter(threads)).startswith("webhooks-sqlite-inbox")
     assert threading.main_thread().name not in threads
+
+
+async def test_a_batch_mixing_new_and_known_deliveries_says_which_it_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "TRACKED_LIMIT", 3)  # forget often
+    events = [project_event(f"p{i}", i) for i in range(12)]
+
+    def send(*indexes: int) -> Any:
+        return asyncio.gather(*(inbox.append(events[i]) for i in indexes))
+
+    async with SQLiteInbox(tmp_path / "i.db") as inbox:
+        assert await send(0, 1) == [True, True]
+        assert await send(2, 0, 3, 1, 2) == [True, False, True, False, False]
+        assert await send(4, 5, 3) == [True, True, False]  # after the tracked keys were dropped
+        [claimed] = await inbox.claim("c", 1)
+        appending = send(6, 0, 7)
+        acking = inbox.ack(claimed)  # the same batch: one transaction with the ack
+        assert (await asyncio.gather(appending, acking))[0] == [True, False, True]
+        assert await send(8, 6, 9) == [True, False, True]  # tracked count unknown: recounted
+        assert await send(10, 11) == [True, True]
+        assert (await inbox.counts()).pending + 1 == 12
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "newest"),
+    [
+        ((5, "editing", "can_publish"), (3, "recording", "can_publish"), 0),
+        ((3, "editing", "can_publish"), (5, "recording", "can_publish"), 1),
+        ((3, "editing", "can_publish"), (3, "recording", "can_publish"), 1),
+        ((3, "editing", None), (3, "editing", "published"), 1),
+        ((None, "editing", "can_publish"), (3, "recording", "can_publish"), 1),
+        ((3, "editing", "can_publish"), (None, "recording", "can_publish"), 0),
+        ((None, "editing", "can_publish"), (None, "recording", "can_publish"), 1),
+    ],
+)
+async def test_seen_follows_the_supersedes_rule_within_one_batch_and_across_batches(
+    tmp_path: Path,
+    first: tuple[float | None, str, str | None],
+    second: tuple[float | None, str, str | None],
+    newest: int,
+) -> None:
+    marks = [ProjectMark(None if m is None else at(m), s, ps) for m, s, ps in (first, second)]
+    assert supersedes(marks[1], marks[0]) is (newest == 1)  # the rule the SQL mirrors
+    events = [
+        project_event("p", m, state=s, publishing_status=ps, n=i)
+        for i, (m, s, ps) in enumerate((first, second))
+    ]
+    want = marks[newest]
+    async with SQLiteInbox(tmp_path / "together.db") as inbox:
+        assert all(await asyncio.gather(*(inbox.append(e) for e in events)))
+        assert await inbox.seen(["p"]) == {"p": want}
+    async with SQLiteInbox(tmp_path / "apart.db") as inbox:
+        for event in events:
+            assert await inbox.append(event)
+        assert await inbox.seen(["p"]) == {"p": want}
 
 
 async def test_one_failing_write_does_not_fail_its_batch(tmp_path: Path) -> None:
