@@ -14,7 +14,7 @@ import aiohttp
 import attrs
 
 from . import _http
-from ._converter import StructureError, structure
+from ._converter import StructureError, structurer
 from ._retry import Failure, RetryPolicy, parse_retry_after
 from .errors import (
     APIConnectionError,
@@ -40,6 +40,7 @@ __all__ = ["DEFAULT_BASE_URL", "CallOptions", "TakeOneClient"]
 
 DEFAULT_BASE_URL = "https://api.takeone.video"
 logger = logging.getLogger("takeone_async")
+_DEBUG = logging.DEBUG
 T = TypeVar("T")
 
 
@@ -242,12 +243,12 @@ class TakeOneClient:
     def _spec(
         self,
         endpoint: _http.Endpoint,
-        *ids: object,
+        ids: Sequence[object] = (),
         params: Mapping[str, Any] | None = None,
         json: Any = None,
     ) -> _http.RequestSpec:
-        """What to send for ``endpoint`` with its ids filled in (checked) and the query added."""
-        path = endpoint.path(*ids)
+        """What to send for ``endpoint``: its ids filled in (checked), the query added."""
+        path = endpoint.path(ids)
         url = (
             self.base_url + path if params is None else _http.build_url(self.base_url, path, params)
         )
@@ -294,14 +295,16 @@ class TakeOneClient:
         attempt = 0
         while True:
             attempt += 1
-            limits = settings.attempt_timeout(stop_at)
+            limits = (
+                settings.client_timeout if stop_at is None else settings.attempt_timeout(stop_at)
+            )
             if limits is None:
                 raise APITimeoutError(
                     f"{spec.name}: deadline of {deadline}s exceeded after {attempt - 1} attempt(s)",
                     method=spec.method,
                     url=spec.url,
                 )
-            began = time.monotonic() if logger.isEnabledFor(logging.DEBUG) else None
+            began = time.monotonic() if logger.isEnabledFor(_DEBUG) else None
             try:
                 async with session.request(
                     spec.method,
@@ -353,7 +356,7 @@ class TakeOneClient:
     def decode(self, spec: _http.RequestSpec, data: Any, cls: type[T]) -> T:
         """Structure a body into ``cls``, naming the call and the field when it does not fit."""
         try:
-            return structure(data, cls)
+            result: T = structurer(cls)(data)
         except StructureError as exc:
             raise InvalidResponseError(
                 f"{spec.name}: the response is not the documented shape: {exc}",
@@ -361,6 +364,7 @@ class TakeOneClient:
                 url=spec.url,
                 path=exc.where,
             ) from None
+        return result
 
 
 def _transport_failure(

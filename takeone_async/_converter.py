@@ -38,7 +38,15 @@ try:  # the optional ``speedups`` extra
 except ImportError:  # pragma: no cover - orjson is in the dev extra
     _orjson_loads = None
 
-__all__ = ["CONVERTER", "StructureError", "loads", "structure", "structure_page", "unstructure"]
+__all__ = [
+    "CONVERTER",
+    "StructureError",
+    "loads",
+    "structure",
+    "structure_page",
+    "structurer",
+    "unstructure",
+]
 
 T = TypeVar("T")
 StructureFn = Callable[..., Any]
@@ -635,6 +643,13 @@ def structure(data: Any, cl: type[T]) -> T:
     """Structure JSON-like ``data`` into model ``cl``; raises :class:`StructureError`."""
     result: T = _GENERATOR.structurer(cl)(data, cl)
     return result
+
+
+def structurer(cl: type[T]) -> Callable[[Any], T]:
+    """The function that structures data into ``cl`` (generated once, then cached): for callers
+    that structure the same class many times."""
+    fn: Callable[[Any], T] = _GENERATOR.structurer(cl)
+    return fn
 
 
 def unstructure(obj: Any) -> Any:

@@ -8,7 +8,7 @@ import json
 import re
 import string
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -51,7 +51,7 @@ class RequestSpec(NamedTuple):
 class Endpoint:
     """One documented call, its route template parsed once: ``Endpoint("GET", f"{API}/x/{{id}}")``.
 
-    ``path(*ids)`` fills the placeholders in order with checked ids by joining precomputed pieces,
+    ``path(ids)`` fills the placeholders in order with checked ids by joining precomputed pieces,
     so a call pays neither ``str.format`` nor building its own name.
     """
 
@@ -73,16 +73,14 @@ class Endpoint:
         object.__setattr__(self, "placeholders", tuple(names))
         object.__setattr__(self, "_pieces", tuple(pieces))
 
-    def path(self, *ids: object) -> str:
+    def path(self, ids: Sequence[object] = ()) -> str:
         """The route with its placeholders filled by ``ids`` (checked, in order)."""
-        pieces = self._pieces
-        if len(ids) != len(self.placeholders):
-            raise TypeError(f"{self.name} takes {len(self.placeholders)} id(s), got {len(ids)}")
-        if not ids:
-            return pieces[0]
+        pieces, names = self._pieces, self.placeholders
+        if len(ids) != len(names):
+            raise TypeError(f"{self.name} takes {len(names)} id(s), got {len(ids)}")
         out = pieces[0]
-        for name, value, piece in zip(self.placeholders, ids, pieces[1:], strict=True):
-            out += check_id(value, name, self.name) + piece
+        for index, value in enumerate(ids):
+            out += check_id(value, names[index], self.name) + pieces[index + 1]
         return out
 
 

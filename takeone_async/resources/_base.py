@@ -51,14 +51,14 @@ class Resource:
         call runs through two coroutines (that method and the request loop), not four."""
         client = self._client
         exchange: Coroutine[Any, Any, T] = client._exchange(
-            client._spec(endpoint, *ids, json=json), options, cls
+            client._spec(endpoint, ids, None, json), options, cls
         )
         return exchange
 
     def _call_raw(
         self, endpoint: Endpoint, options: CallOptions, *ids: str, json: Any = None
     ) -> Coroutine[Any, Any, Any]:
-        return self._client._exchange(self._client._spec(endpoint, *ids, json=json), options)
+        return self._client._exchange(self._client._spec(endpoint, ids, None, json), options)
 
     def _list(
         self,
@@ -68,7 +68,7 @@ class Resource:
         *ids: str,
         params: Mapping[str, Any] | None = None,
     ) -> ListCall[T]:
-        spec = self._client._spec(endpoint, *ids, params=params)
+        spec = self._client._spec(endpoint, ids, params)
         if options:
             check_options(endpoint.name, options)
         return ListCall(self._client, spec, cls, options)
