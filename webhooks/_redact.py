@@ -52,20 +52,27 @@ class AccessLogRedactor(logging.Filter):
         """``path?query`` with its secrets masked."""
         raw_path, question, query = target.partition("?")
         path = unquote(raw_path)
-        on_route = any(path.endswith(exact) for exact in self._exact)
+        on_route = False
+        for exact in self._exact:
+            if path.endswith(exact):
+                on_route = True
+                break
         for prefix in self._prefixes:
             at = path.find(prefix)
             if at >= 0:
                 path, on_route = path[: at + len(prefix)] + MASK, True
                 break
         else:
-            path = "/".join(
-                MASK if any(check(part) for check in self._segment_checks) else part
-                for part in path.split("/")
-            )
-        if question:
+            if self._segment_checks:
+                path = "/".join(
+                    MASK if self._secret_segment(part) else part for part in path.split("/")
+                )
+        if question and (on_route or self._params):
             query = "&".join(self._redact_pair(pair, on_route) for pair in query.split("&"))
         return path + question + query
+
+    def _secret_segment(self, part: str) -> bool:
+        return any(check(part) for check in self._segment_checks)
 
     def _redact_pair(self, pair: str, on_route: bool) -> str:
         name, equals, value = pair.partition("=")

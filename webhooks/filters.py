@@ -79,8 +79,9 @@ class Deduplicate:
         self._expire(self._clock())
         key = event.delivery_key
         if key in self._handled or key in self._in_flight:
-            state = "being handled" if key in self._in_flight else "already handled"
-            logger.debug("duplicate delivery of %s (%s)", event.describe(), state)
+            if logger.isEnabledFor(logging.DEBUG):
+                state = "being handled" if key in self._in_flight else "already handled"
+                logger.debug("duplicate delivery of %s (%s)", event.describe(), state)
             return False
         self._in_flight.add(key)
         return True

@@ -88,6 +88,19 @@ async def test_deduplicate_skips_a_concurrent_redelivery() -> None:
     assert len(handler.events) == 1
 
 
+@pytest.mark.parametrize(("level", "logged"), [(logging.DEBUG, True), (logging.INFO, False)])
+async def test_deduplicate_explains_a_skip_at_debug_only(
+    caplog: pytest.LogCaptureFixture, level: int, logged: bool
+) -> None:
+    caplog.set_level(level, logger="webhooks.filters")
+    router, _ = routed(Deduplicate())
+    await router.dispatch(make_event())
+    assert await router.dispatch(make_event()) is False
+    messages = [r.getMessage() for r in caplog.records if r.name == "webhooks.filters"]
+    expected = f"duplicate delivery of project_published event for project {PROJECT_ID}"
+    assert messages == ([f"{expected} (already handled)"] if logged else [])
+
+
 async def test_deduplicate_forgets_the_oldest_beyond_max_entries() -> None:
     dedupe = Deduplicate(max_entries=2)
     router, _ = routed(dedupe)
