@@ -84,6 +84,39 @@ class StructureError(Exception):
         return f"{self.where}: {self.reason}"
 
 
+class _NoExtra(dict[str, Any]):
+    """The ``extra`` of a structured model that has no unknown fields: one shared, empty mapping
+    that refuses changes, so a model costs one object fewer (less allocation, less garbage
+    collection on big pages) while no change can leak from one model to another.
+
+    It equals ``{}``, prints as ``{}``, and pickles and copies as the same shared instance.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> typing.NoReturn:
+        raise TypeError("the extra mapping of a structured model cannot be changed")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Callable[[], _NoExtra], tuple[()]]:
+        return _no_extra, ()
+
+    def __copy__(self) -> _NoExtra:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _NoExtra:
+        return self
+
+
+def _no_extra() -> _NoExtra:
+    return NO_EXTRA
+
+
+NO_EXTRA = _NoExtra()
+
+
 def _kind(value: Any) -> str:
     return _JSON_KINDS.get(type(value), type(value).__name__)
 
@@ -243,6 +276,7 @@ class _Generator:
     ) -> StructureFn:
         """Field by field, tracking the path: the reference the fast path falls back to."""
         namespace: dict[str, Any] = {
+            "NO_EXTRA": NO_EXTRA,
             "StructureError": StructureError,
             "_bad": _bad,
             "_cl": cl,
@@ -286,7 +320,7 @@ class _Generator:
         lines.append("        f = None")
         if has_extra:
             lines.append(
-                "        ex = {} if d.keys() <= _known else "
+                "        ex = NO_EXTRA if d.keys() <= _known else "
                 "{k: w for k, w in d.items() if k not in _known}"
             )
             args.append("ex")
@@ -424,6 +458,7 @@ class _FastEmitter:
     def __init__(self, generator: _Generator) -> None:
         self.generator = generator
         self.namespace: dict[str, Any] = {
+            "NO_EXTRA": NO_EXTRA,
             "StructureError": StructureError,
             "_Fallback": _Fallback,
             "_fromiso": datetime.fromisoformat,
@@ -471,12 +506,12 @@ class _FastEmitter:
             out += [f"{ind}    {v} = {src}.get({n!r})" for v, n in zip(values, names, strict=True)]
             if has_extra:
                 out += [
-                    f"{ind}    {extra} = {{}} if {src}.keys() <= {known} else {extras}",
+                    f"{ind}    {extra} = NO_EXTRA if {src}.keys() <= {known} else {extras}",
                     f"{ind}else:",
-                    f"{ind}    {extra} = {{}} if len({src}) == {len(fields)} else {extras}",
+                    f"{ind}    {extra} = NO_EXTRA if len({src}) == {len(fields)} else {extras}",
                 ]
         elif has_extra:
-            out.append(f"{ind}{extra} = {{}} if not {src} else {extras}")
+            out.append(f"{ind}{extra} = NO_EXTRA if not {src} else {extras}")
         checks: list[str] = []
         converts: list[tuple[attrs.Attribute[Any], str, Any]] = []
         for field, var in zip(fields, values, strict=True):

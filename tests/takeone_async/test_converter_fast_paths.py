@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -99,10 +100,31 @@ def test_instances_are_of_the_model_class_frozen_and_equal_to_init_built_ones() 
         images.original = "changed"  # type: ignore[misc]
 
 
-def test_every_instance_gets_its_own_extra_mapping() -> None:
+def test_an_empty_extra_is_shared_but_no_change_can_leak_between_models() -> None:
     first, second = structure_page(load_sample("fetch_projects.response.json"), Project)[0]
     assert first.extra == second.extra == {}
-    assert first.extra is not second.extra
+    assert repr(first.extra) == "{}"
+    for change in (
+        lambda: first.extra.__setitem__("k", 1),  # type: ignore[attr-defined]
+        lambda: first.extra.update(k=1),  # type: ignore[attr-defined]
+        lambda: first.extra.setdefault("k", 1),  # type: ignore[attr-defined]
+        lambda: first.extra.pop("k", None),  # type: ignore[attr-defined]
+        lambda: first.extra.clear(),  # type: ignore[attr-defined]
+    ):
+        with pytest.raises(TypeError, match="cannot be changed"):
+            change()
+    assert second.extra == {}
+
+
+def test_a_shared_empty_extra_survives_pickle_and_copy_and_merges_into_a_plain_dict() -> None:
+    project = structure(FRESH, Project)
+    pickled = pickle.loads(pickle.dumps(project))  # noqa: S301 - our own bytes
+    for clone in (pickled, copy.deepcopy(project), copy.copy(project)):
+        assert clone == project
+        assert clone.extra is project.extra
+    merged = project.extra | {"k": 1}  # type: ignore[operator]
+    assert merged == {"k": 1}
+    assert type(merged) is dict
 
 
 def test_datetimes_are_aware_with_or_without_an_offset() -> None:
