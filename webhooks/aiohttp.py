@@ -153,9 +153,9 @@ def _deliverer(
     router: WebhookRouter | None,
     inbox: SupportsAppend | None,
     mode: Literal["dispatch", "ack_first"],
-) -> _Deliver:
-    """What the route does with a parsed event, chosen once: store it, dispatch it, or answer
-    first and dispatch in a tracked task."""
+) -> _Deliver | None:
+    """What the route does with a parsed event instead of dispatching it, chosen once: store
+    it, or answer first and dispatch in a tracked task; None to dispatch."""
     if inbox is not None:
 
         async def store(event: WebhookEvent) -> web.Response:
@@ -181,17 +181,7 @@ def _deliverer(
 
         return acknowledge
 
-    async def dispatch(event: WebhookEvent) -> web.Response:
-        try:
-            await router.dispatch(event)
-        except HandlerError:
-            return _answer(500, "a handler failed")
-        except Exception:
-            logger.exception("dispatching %s failed", event.describe())
-            return _answer(500, "a handler failed")
-        return _answer(200)
-
-    return dispatch
+    return None
 
 
 def add_webhook_route(
@@ -276,6 +266,16 @@ def add_webhook_route(
         except WebhookPayloadError as exc:
             logger.warning("rejected a delivery to %s: %s", path, exc)
             return _answer(400, str(exc))
-        return await deliver(event)
+        if deliver is not None:
+            return await deliver(event)
+        assert router is not None
+        try:
+            await router.dispatch(event)
+        except HandlerError:
+            return _answer(500, "a handler failed")
+        except Exception:
+            logger.exception("dispatching %s failed", event.describe())
+            return _answer(500, "a handler failed")
+        return _answer(200)
 
     return app.router.add_post(path, receive, name=name)

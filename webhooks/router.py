@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, overload
 
 from .errors import HandlerError, WebhookConfigError
@@ -27,6 +27,12 @@ def _require_async(handler: Any, decorator: str) -> None:
     call = getattr(type(handler), "__call__", None)  # noqa: B004 - async callable objects too
     if not (inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)):
         raise WebhookConfigError(f"{decorator}: {handler!r} must be an async function")
+
+
+async def _release(admitted: Sequence[EventFilter], event: WebhookEvent) -> None:
+    """Tell the filters that admitted ``event`` it was not handled after all, last first."""
+    for event_filter in reversed(admitted):
+        await event_filter.release(event)
 
 
 def _name(handler: Any) -> str:
@@ -128,42 +134,45 @@ class WebhookRouter:
         Raises :class:`HandlerError` (first exception as ``__cause__``) after all handlers ran
         if any raised; a failing filter's own exception propagates unchanged.
         """
-        if not self._filters:
-            await self._run(event)
-            return True
+        admitted = await self._admit(event) if self._filters else ()
+        if admitted is None:
+            return False
+        try:
+            errors: list[Exception] = []
+            for handler in self._handlers(event):
+                try:
+                    await handler(event)
+                except Exception as exc:
+                    errors.append(exc)
+                    logger.error(
+                        "handler %s failed for %s", _name(handler), event.describe(), exc_info=exc
+                    )
+                    await self._report(event, exc)
+            if errors:
+                raise HandlerError(event, errors) from errors[0]
+        except BaseException:
+            await _release(admitted, event)
+            raise
+        for event_filter in admitted:
+            await event_filter.done(event)
+        return True
+
+    async def _admit(self, event: WebhookEvent) -> list[EventFilter] | None:
+        """The filters, each having admitted ``event``; None (all released) if one did not."""
         admitted: list[EventFilter] = []
-        handled = False
         try:
             for event_filter in self._filters:
                 if not await event_filter.admit(event):
                     logger.info("skipped %s: %r did not admit it", event.describe(), event_filter)
-                    return False
+                    break
                 admitted.append(event_filter)
-            await self._run(event)
-            handled = True
-        finally:
-            if handled:
-                for event_filter in admitted:
-                    await event_filter.done(event)
             else:
-                for event_filter in reversed(admitted):
-                    await event_filter.release(event)
-        return True
-
-    async def _run(self, event: WebhookEvent) -> None:
-        """Every matching handler; then HandlerError if any raised."""
-        errors: list[Exception] = []
-        for handler in self._handlers(event):
-            try:
-                await handler(event)
-            except Exception as exc:
-                errors.append(exc)
-                logger.error(
-                    "handler %s failed for %s", _name(handler), event.describe(), exc_info=exc
-                )
-                await self._report(event, exc)
-        if errors:
-            raise HandlerError(event, errors) from errors[0]
+                return admitted
+        except BaseException:
+            await _release(admitted, event)
+            raise
+        await _release(admitted, event)
+        return None
 
     async def _report(self, event: WebhookEvent, exc: Exception) -> None:
         for error_handler in self._error_handlers:
