@@ -166,7 +166,7 @@ def _decode_strict(body: bytes) -> Any:
         _reject(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except RecursionError:  # pragma: no cover - the depth check above rules it out
         _reject(f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
-    if _SURROGATE_ESCAPE.search(body):
+    if b"\\" in body and _SURROGATE_ESCAPE.search(body):
         _canonical_stdlib(data)  # rejects an unpaired one
     return data
 
