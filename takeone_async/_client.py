@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, Self, TypedDict, TypeVar, Unpack
 
 import aiohttp
 import attrs
+from multidict import CIMultiDict
 
 from . import _http
 from ._converter import StructureError, structurer
@@ -145,11 +146,15 @@ class TakeOneClient:
         )
         self.max_connections = max_connections
         self._origin = _http.origin(self.base_url)
-        self._headers = {
-            "Authorization": _http.basic_auth(client_id, client_secret),
-            "User-Agent": user_agent or _http.USER_AGENT,
-            "Accept": "application/json",
-        }
+        # A CIMultiDict (aiohttp's own header type) is merged into each request without the
+        # conversion a plain dict needs.
+        self._headers = CIMultiDict(
+            {
+                "Authorization": _http.basic_auth(client_id, client_secret),
+                "User-Agent": user_agent or _http.USER_AGENT,
+                "Accept": "application/json",
+            }
+        )
         self._session = session
         self._owns_session = session is None
         self._closed = False
