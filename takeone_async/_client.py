@@ -21,7 +21,6 @@ from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    InvalidResponseError,
     TakeOneError,
     TakeOneValueError,
 )
@@ -363,12 +362,7 @@ class TakeOneClient:
         try:
             result: T = structurer(cls)(data)
         except StructureError as exc:
-            raise InvalidResponseError(
-                f"{spec.name}: the response is not the documented shape: {exc}",
-                method=spec.method,
-                url=spec.url,
-                path=exc.where,
-            ) from None
+            raise _http.shape_error(spec, exc) from None
         return result
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 import attrs
 
-from ._converter import loads
+from ._converter import StructureError, loads
 from ._version import __version__
 from .errors import (
     APIStatusError,
@@ -216,6 +216,16 @@ def parse_json(spec: RequestSpec, status: int, body: bytes) -> Any:
             method=spec.method,
             url=spec.url,
         ) from None
+
+
+def shape_error(spec: RequestSpec, exc: StructureError) -> InvalidResponseError:
+    """The error for a 2xx body that is not the documented shape, naming the call and field."""
+    return InvalidResponseError(
+        f"{spec.name}: the response is not the documented shape: {exc}",
+        method=spec.method,
+        url=spec.url,
+        path=exc.where,
+    )
 
 
 def status_error(

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urljoin
 
 from ._converter import StructureError, structure_page
-from ._http import RequestSpec
-from .errors import InvalidResponseError, PaginationError, TakeOneValueError
+from ._http import RequestSpec, shape_error
+from .errors import PaginationError, TakeOneValueError
 from .models.page import Page
 
 if TYPE_CHECKING:
@@ -46,12 +46,7 @@ class ListCall(Generic[T]):
         try:
             results, count, next_url, previous = structure_page(data, self._item_type)
         except StructureError as exc:
-            raise InvalidResponseError(
-                f"{spec.name}: the response is not the documented shape: {exc}",
-                method=spec.method,
-                url=spec.url,
-                path=exc.where,
-            ) from None
+            raise shape_error(spec, exc) from None
         return Page(results=results, count=count, next=next_url, previous=previous)
 
     async def first_page(self) -> Page[T]:

@@ -154,6 +154,25 @@ async def test_the_deadline_bounds_a_slow_attempt(
     assert len(live_api.seen) == 1
 
 
+async def test_a_per_call_timeout_overrides_the_clients_for_that_call_only(
+    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+) -> None:
+    client = make_client(base_url=live_api.url, timeout=10, max_retries=0)
+    live_api.reply(200, USER, hang=True)
+    with pytest.raises(APITimeoutError, match=r"timed out after 0.1s"):
+        await client.app_users.get("u1", timeout=0.1)
+    live_api.reply(200, USER)
+    assert (await client.app_users.get("u1")).id == "u1"
+    assert (client.timeout, client.retry_policy.max_retries) == (10, 0)
+
+
+def test_the_client_settings_are_read_only(make_client: Callable[..., TakeOneClient]) -> None:
+    client = make_client(timeout=5, connect_timeout=2, deadline=9)
+    assert (client.timeout, client.connect_timeout, client.deadline) == (5, 2, 9)
+    with pytest.raises(AttributeError):
+        client.timeout = 1  # type: ignore[misc]
+
+
 async def test_a_read_timeout_is_retried_for_get_but_not_for_post(
     live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
 ) -> None:

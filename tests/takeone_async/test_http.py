@@ -6,6 +6,7 @@ import pytest
 
 from takeone_async import BadRequestError, RateLimitError, ServerError, TakeOneValueError
 from takeone_async._http import (
+    Endpoint,
     RequestSpec,
     basic_auth,
     build_url,
@@ -48,6 +49,40 @@ def test_basic_auth_is_id_colon_secret_in_base64() -> None:
 
 def test_a_request_spec_is_named_by_method_and_route() -> None:
     assert SPEC.name == "POST /api/v1/projects/{id}/publish"
+
+
+@pytest.mark.parametrize(("route", "ids", "path"), [
+    ("/api/v1/projects", (), "/api/v1/projects"),
+    ("/api/v1/projects/{id}/publish", ("p1",), "/api/v1/projects/p1/publish"),
+    ("/api/v1/app_users/{id}", ("u 1",), "/api/v1/app_users/u 1"),
+    ("/v/{container_id}/g/{id}", ("c1", "g1"), "/v/c1/g/g1"),
+])
+def test_an_endpoint_fills_its_placeholders_in_order(
+    route: str, ids: tuple[str, ...], path: str
+) -> None:
+    endpoint = Endpoint("GET", route)
+    assert endpoint.name == f"GET {route}"
+    assert endpoint.path(ids) == path
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    (("",), "GET /v/{container_id}/g/{id}: container_id must be a non-empty id"),
+    (("c1", "a/b"), "GET /v/{container_id}/g/{id}: id must not contain '/'"),
+    (("c1", ".."), "GET /v/{container_id}/g/{id}: id must not be '..'"),
+    (("c1", 7), "GET /v/{container_id}/g/{id}: id must be a string id, got int"),
+])
+def test_an_endpoint_names_the_call_and_the_placeholder_of_a_bad_id(
+    ids: tuple[object, ...], message: str
+) -> None:
+    endpoint = Endpoint("GET", "/v/{container_id}/g/{id}")
+    with pytest.raises(TakeOneValueError) as caught:
+        endpoint.path(ids if len(ids) == 2 else (*ids, "g1"))
+    assert str(caught.value).startswith(message)
+
+
+def test_an_endpoint_refuses_the_wrong_number_of_ids() -> None:
+    with pytest.raises(TypeError, match=r"GET /v/\{id\} takes 1 id\(s\), got 2"):
+        Endpoint("GET", "/v/{id}").path(("a", "b"))
 
 
 @pytest.mark.parametrize(("body", "data"), [
