@@ -296,6 +296,8 @@ class TakeOneClient:
         deadline = settings.deadline
         stop_at = None if deadline is None else time.monotonic() + deadline
         policy = settings.policy
+        # ``response.read()`` only adds the trace signal for the body to reading the stream
+        traced = bool(session.trace_configs)
         attempt = 0
         while True:
             attempt += 1
@@ -318,7 +320,7 @@ class TakeOneClient:
                     timeout=limits,
                     allow_redirects=False,
                 ) as response:
-                    body = await response.read()
+                    body = await (response.read() if traced else response.content.read())
                     status = response.status
                     headers = response.headers
             except (aiohttp.ClientError, TimeoutError) as exc:

@@ -185,6 +185,19 @@ class LiveAPI:
 
         self.replies.append(answer)
 
+    def stall_mid_body(self, body: bytes = b'{"id": "u1", ') -> None:
+        """Queue an answer that sends its headers and the start of its body, then stalls."""
+
+        async def answer(request: web.BaseRequest) -> web.StreamResponse:
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            response.content_length = len(body) + 100
+            await response.prepare(request)
+            await response.write(body)
+            await asyncio.wait_for(self.release.wait(), 5)
+            return response
+
+        self.replies.append(answer)
+
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         self.seen.append((request.method, request.path_qs, dict(request.headers)))
         self.arrived.set()

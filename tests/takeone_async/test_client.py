@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import warnings
 from collections.abc import Callable
@@ -107,20 +108,28 @@ async def test_a_client_used_without_async_with_opens_its_session_lazily(
     await client.close()
 
 
-async def test_trace_configs_are_passed_to_the_session(live_api: LiveAPI) -> None:
+async def test_trace_configs_are_passed_to_the_session_and_see_the_body(
+    live_api: LiveAPI,
+) -> None:
     starts: list[tuple[str, str]] = []
+    chunks: list[bytes] = []
 
     async def on_request_start(_: Any, __: SimpleNamespace, params: Any) -> None:
         starts.append((params.method, params.url.path))
 
+    async def on_response_chunk_received(_: Any, __: SimpleNamespace, params: Any) -> None:
+        chunks.append(params.chunk)
+
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(on_request_start)
+    trace.on_response_chunk_received.append(on_response_chunk_received)
     live_api.reply(200, user_body("u1"))
     async with TakeOneClient(
         CLIENT_ID, CLIENT_SECRET, base_url=live_api.url, trace_configs=[trace]
     ) as client:
         await client.app_users.get("u1")
     assert starts == [("GET", "/api/v1/app_users/u1")]
+    assert json.loads(b"".join(chunks)) == user_body("u1")
 
 
 async def test_a_live_request_carries_auth_user_agent_and_json(

@@ -188,6 +188,16 @@ async def test_a_read_timeout_is_retried_for_get_but_not_for_post(
     assert [m for m, _, _ in live_api.seen] == ["GET", "GET", "POST"]
 
 
+async def test_a_body_that_stalls_midway_times_out_and_its_connection_is_not_reused(
+    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+) -> None:
+    client = make_client(base_url=live_api.url, timeout=0.1, max_connections=1)
+    live_api.stall_mid_body()
+    live_api.reply(200, USER)
+    assert (await client.app_users.get("u1")).id == "u1"
+    assert len(live_api.seen) == 2
+
+
 async def test_a_live_retry_reuses_the_pool_without_leaking(
     live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
 ) -> None:
