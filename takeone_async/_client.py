@@ -58,10 +58,8 @@ class _Settings:
         timeout = aiohttp.ClientTimeout(total=self.timeout, connect=self.connect_timeout)
         object.__setattr__(self, "client_timeout", timeout)
 
-    def attempt_timeout(self, stop_at: float | None) -> aiohttp.ClientTimeout | None:
-        """The timeout of the next attempt; None once the deadline ``stop_at`` has passed."""
-        if stop_at is None:
-            return self.client_timeout
+    def attempt_timeout(self, stop_at: float) -> aiohttp.ClientTimeout | None:
+        """The timeout of the next attempt under a deadline; None once ``stop_at`` has passed."""
         remaining = stop_at - time.monotonic()
         if remaining <= 0:
             return None
@@ -286,8 +284,8 @@ class TakeOneClient:
         """The request loop: attempts and back-off waits until a 2xx body (structured into ``cls``
         when given) or an error that must not be retried.
 
-        One coroutine with the attempt inlined: a task resumes through every coroutine it awaits
-        in, several times per request, so each layer costs on every resumption.
+        One coroutine with the attempt inlined, as this is the SDK's overhead on every request:
+        each coroutine layer costs on every resumption of the task.
         """
         settings = self._settings(spec.name, options) if options else self._defaults
         session = self._session
@@ -296,7 +294,7 @@ class TakeOneClient:
         deadline = settings.deadline
         stop_at = None if deadline is None else time.monotonic() + deadline
         policy = settings.policy
-        # ``response.read()`` only adds the trace signal for the body to reading the stream
+        # ``response.read()`` is the stream read plus a trace signal: worth it only when traced
         traced = bool(session.trace_configs)
         attempt = 0
         while True:
