@@ -51,6 +51,7 @@ __all__ = ["RedisStreamInbox"]
 
 TRIM_EVERY = 100
 APPEND_BATCH = 256
+"""Appends per script call: Redis runs nothing else meanwhile (about 10 µs each)."""
 
 
 async def _wait(value: Any) -> Any:
@@ -141,7 +142,7 @@ class RedisStreamInbox:
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._scripts: dict[str, AsyncScript] = {}
         self._group_ready = False
-        self._appends: list[tuple[list[str], list[Any], asyncio.Future[bool]]] = []
+        self._appends: list[tuple[list[Any], asyncio.Future[bool]]] = []
         self._append_flusher: asyncio.Task[None] | None = None
         self._append_sha: str | None = None
         self._autoclaim_from = "0-0"
@@ -196,11 +197,10 @@ class RedisStreamInbox:
 
     async def append(self, event: WebhookEvent) -> bool:
         record = record_of(event)
-        await self.open()
+        if not self._group_ready:
+            await self.open()
         mark = record.mark
-        keys = [self.stream, self._key("dedup", record.key), self._key("seen")]
-        args = [
-            max(1, int(self.dedup_ttl)),
+        fields = [
             record.key,
             record.raw,
             record.type,
@@ -210,43 +210,39 @@ class RedisStreamInbox:
             mark.publishing_status or "",
         ]
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._appends.append((keys, args, future))
+        self._appends.append((fields, future))
         if self._append_flusher is None or self._append_flusher.done():
             self._append_flusher = asyncio.create_task(self._flush_appends())
         return await future
 
     async def _flush_appends(self) -> None:
-        """Send the appends queued meanwhile in one pipeline: one round trip for a burst."""
+        """Store the appends queued meanwhile with one script call: one round trip a burst."""
         while self._appends:
             batch, self._appends = self._appends[:APPEND_BATCH], self._appends[APPEND_BATCH:]
             try:
                 async with self._storage("append"):
-                    results = await self._append_batch([(k, a) for k, a, _ in batch])
+                    stored = await self._append_batch([fields for fields, _ in batch])
             except Exception as exc:
-                for _, _, future in batch:
+                for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, _, future), stored in zip(batch, results, strict=True):
+            for (_, future), flag in zip(batch, stored, strict=True):
                 if not future.done():
-                    future.set_result(bool(stored))
+                    future.set_result(flag == ord("1"))
 
-    async def _append_batch(self, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
+    async def _append_batch(self, batch: list[list[Any]]) -> bytes:
+        """Run the append script on ``batch`` (each a delivery's fields); its flags, 1 = new."""
         import redis
 
+        keys = [self.stream, self._key("seen"), *(self._key("dedup", f[0]) for f in batch)]
+        args = [max(1, int(self.dedup_ttl)), *(value for fields in batch for value in fields)]
         for attempt in (1, 2):
             if self._append_sha is None:
                 self._append_sha = _text(await _wait(self._redis.script_load(APPEND)))
             try:
-                if len(calls) == 1:
-                    keys, args = calls[0]
-                    return [
-                        await _wait(self._redis.evalsha(self._append_sha, len(keys), *keys, *args))
-                    ]
-                pipe = self._redis.pipeline(transaction=False)
-                for keys, args in calls:
-                    pipe.evalsha(self._append_sha, len(keys), *keys, *args)
-                return list(await pipe.execute())
+                reply = await _wait(self._redis.evalsha(self._append_sha, len(keys), *keys, *args))
+                return bytes(reply)
             except redis.exceptions.NoScriptError:
                 if attempt == 2:
                     raise

@@ -44,24 +44,33 @@ local function release(lock, parked, retry, id, now)
 end
 """
 
-# KEYS: stream, dedup key, seen
-# ARGV: dedup ttl (s), delivery key, body, type, project ('' = none), modified us ('' = none),
-#       state, publishing status
+# KEYS: stream, seen, then one dedup key per delivery
+# ARGV: dedup ttl (s), then per delivery: delivery key, body, type, project ('' = none),
+#       modified us ('' = none), state, publishing status
+# Returns one character per delivery: '1' stored, '0' a duplicate (a batch in one call).
 APPEND = (
     _SUPERSEDES
     + """
-if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-redis.call('XADD', KEYS[1], '*', 'k', ARGV[2], 'b', ARGV[3], 't', ARGV[4], 'p', ARGV[5],
-           'm', ARGV[6])
-local p = ARGV[5]
-if p ~= '' then
-  local old = redis.call('HMGET', KEYS[3], 'm:' .. p, 's:' .. p, 'p:' .. p)
-  if supersedes(ARGV[6], ARGV[7], ARGV[8], old[1] ~= false, old[1] or '', old[2] or '',
-                old[3] or '') then
-    redis.call('HSET', KEYS[3], 'm:' .. p, ARGV[6], 's:' .. p, ARGV[7], 'p:' .. p, ARGV[8])
+local stored = {}
+for i = 3, #KEYS do
+  local a = (i - 3) * 7 + 1
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
+    local p, m = ARGV[a + 4], ARGV[a + 5]
+    redis.call('XADD', KEYS[1], '*', 'k', ARGV[a + 1], 'b', ARGV[a + 2], 't', ARGV[a + 3],
+               'p', p, 'm', m)
+    if p ~= '' then
+      local s, ps = ARGV[a + 6], ARGV[a + 7]
+      local old = redis.call('HMGET', KEYS[2], 'm:' .. p, 's:' .. p, 'p:' .. p)
+      if supersedes(m, s, ps, old[1] ~= false, old[1] or '', old[2] or '', old[3] or '') then
+        redis.call('HSET', KEYS[2], 'm:' .. p, m, 's:' .. p, s, 'p:' .. p, ps)
+      end
+    end
+    stored[#stored + 1] = '1'
+  else
+    stored[#stored + 1] = '0'
   end
 end
-return 1
+return table.concat(stored)
 """
 )
 

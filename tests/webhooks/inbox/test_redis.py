@@ -151,9 +151,9 @@ async def test_a_burst_of_appends_shares_round_trips(
     sizes: list[int] = []
     original = inbox._append_batch
 
-    async def counting(calls: list[Any]) -> list[Any]:
-        sizes.append(len(calls))
-        return await original(calls)
+    async def counting(batch: list[Any]) -> bytes:
+        sizes.append(len(batch))
+        return await original(batch)
 
     monkeypatch.setattr(inbox, "_append_batch", counting)
     events = [project_event(f"p{i}", 1) for i in range(300)]
@@ -161,5 +161,5 @@ async def test_a_burst_of_appends_shares_round_trips(
     assert stored.count(True) == 300
     assert stored.count(False) == 1
     assert sum(sizes) == 301
-    assert len(sizes) <= 3  # one pipeline per burst (batches of <= 256), not a round trip each
+    assert len(sizes) <= 3  # one script call per burst (batches of <= 256), not one each
     assert (await inbox.counts()).pending == 300
