@@ -201,13 +201,13 @@ class RedisStreamInbox:
             await self.open()
         mark = record.mark
         fields = [
-            record.key,
+            record.key.encode(),
             record.raw,
-            record.type,
-            record.project_id or "",
-            _opt(record.modified_us),
-            mark.state or "",
-            mark.publishing_status or "",
+            record.type.encode(),
+            (record.project_id or "").encode(),
+            b"" if record.modified_us is None else b"%d" % record.modified_us,
+            (mark.state or "").encode(),
+            (mark.publishing_status or "").encode(),
         ]
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._appends.append((fields, future))
@@ -231,22 +231,55 @@ class RedisStreamInbox:
                 if not future.done():
                     future.set_result(flag == ord("1"))
 
-    async def _append_batch(self, batch: list[list[Any]]) -> bytes:
-        """Run the append script on ``batch`` (each a delivery's fields); its flags, 1 = new."""
+    async def _append_batch(self, batch: list[list[bytes]]) -> bytes:
+        """Run the append script on ``batch`` (each a delivery's fields); its flags, 1 = new.
+
+        The command is packed here: redis-py's per-argument packing and per-command
+        bookkeeping cost more than the script itself.
+        """
         import redis
 
-        keys = [self.stream, self._key("seen"), *(self._key("dedup", f[0]) for f in batch)]
-        args = [max(1, int(self.dedup_ttl)), *(value for fields in batch for value in fields)]
+        dedup = self._key("dedup", "").encode()
+        keys = [self.stream.encode(), self._key("seen").encode(), *(dedup + f[0] for f in batch)]
+        ttl = b"%d" % max(1, int(self.dedup_ttl))
+        args = [ttl, *(value for fields in batch for value in fields)]
         for attempt in (1, 2):
             if self._append_sha is None:
                 self._append_sha = _text(await _wait(self._redis.script_load(APPEND)))
+            command = [b"EVALSHA", self._append_sha.encode(), b"%d" % len(keys), *keys, *args]
             try:
-                reply = await _wait(self._redis.evalsha(self._append_sha, len(keys), *keys, *args))
-                return bytes(reply)
+                return bytes(await self._command(command))
             except redis.exceptions.NoScriptError:
                 if attempt == 2:
                     raise
                 self._append_sha = None  # the server restarted or flushed its scripts
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _command(self, args: list[bytes]) -> Any:
+        """Send one command packed here on a pooled connection; its raw reply. A connection
+        the server dropped is replaced once (the append script is idempotent)."""
+        import redis
+
+        packed = [b"*%d\r\n" % len(args)]
+        for arg in args:
+            packed += (b"$%d\r\n" % len(arg), arg, b"\r\n")
+        pool: Any = self._redis.connection_pool
+        for attempt in (1, 2):
+            conn = await pool.get_connection()
+            try:
+                await conn.send_packed_command(packed, check_health=False)
+                return await conn.read_response(disable_decoding=True)
+            except redis.ResponseError:
+                raise
+            except redis.ConnectionError:
+                await conn.disconnect()
+                if attempt == 2:
+                    raise
+            except BaseException:
+                await conn.disconnect()
+                raise
+            finally:
+                await pool.release(conn)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- claim ----------------------------------------------------------------------------

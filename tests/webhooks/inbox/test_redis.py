@@ -91,16 +91,30 @@ async def test_a_parked_delivery_goes_as_soon_as_its_project_is_released(
 
 
 async def test_a_client_passed_in_is_used_and_left_open(redis_server: RedisServer) -> None:
-    client = redis.asyncio.Redis.from_url(redis_server.url)
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        redis_server.url, max_connections=1, timeout=5
+    )
+    client = redis.asyncio.Redis.from_pool(pool)  # one connection: the inbox must give it back
     try:
         inbox = RedisStreamInbox(client=client, stream="test:shared-client")
-        await inbox.append(project_event("p1", 1))
+        await asyncio.gather(*(inbox.append(project_event(f"p{i}", 1)) for i in range(3)))
+        assert len(await inbox.claim("c", 10)) == 3
         await inbox.close()
-        assert await client.xlen("test:shared-client") == 1
+        assert await client.xlen("test:shared-client") == 3
     finally:
         await client.aclose()
     with pytest.raises(ValueError, match="url or client"):
         RedisStreamInbox()
+
+
+async def test_appends_reconnect_after_the_server_drops_the_connection(
+    make_inbox: MakeInbox,
+) -> None:
+    inbox: RedisStreamInbox = await make_inbox("redis")
+    assert await inbox.append(project_event("p0", 1)) is True
+    await inbox._redis.client_kill_filter(_type="normal", skipme=False)  # type: ignore[misc]
+    assert await inbox.append(project_event("p1", 1)) is True
+    assert (await inbox.counts()).pending == 2
 
 
 async def test_an_unreachable_server_is_an_inbox_error_without_the_password() -> None:
