@@ -49,8 +49,11 @@ Outcome = tuple[bool, Any]
 
 MAX_BATCH = 512
 PRUNE_EVERY = 256
-STATEMENT_CACHE = 2 * MAX_BATCH
-"""Prepared statements kept per connection: one INSERT text per batch size, plus the rest."""
+ROWS_PER_STATEMENT = 64
+"""Rows per INSERT: one prepared statement per row count is kept, and those of up to 64 rows
+take about 3 MB in all (up to 512 would take 150 MB); larger batches are several statements
+in one transaction."""
+STATEMENT_CACHE = 256
 TRACKED_LIMIT = 4096
 
 _INSERT = (
@@ -163,7 +166,7 @@ class SQLiteInbox:
             for statement in _TRACKING:
                 conn.execute(statement)
             limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-            self._rows_per_statement = max(1, min(MAX_BATCH, limit // _ROW.count("?")))
+            self._rows_per_statement = max(1, min(ROWS_PER_STATEMENT, limit // _ROW.count("?")))
             if old > 0:
                 logger.info("migrated inbox %s from schema version %d", self.path, old)
             self._conn = conn

@@ -183,18 +183,21 @@ async def test_a_burst_of_appends_is_committed_in_a_few_transactions(
     monkeypatch.setattr(SQLiteInbox, "_run", counting)
     monkeypatch.setattr(sqlite_module, "_insert_sql", statement)
     async with SQLiteInbox(tmp_path / "i.db") as inbox:
-        events = [project_event(f"p{i % 150}", i) for i in range(300)]
-        stored = await asyncio.gather(*(inbox.append(e) for e in events), inbox.append(events[0]))
-        assert stored == [True] * 300 + [False]
-        assert (await inbox.counts()).pending == 300
+        events = [project_event(f"p{i % 150}", i) for i in range(350)]
+        stored = await asyncio.gather(*(inbox.append(e) for e in events[:50]))
+        assert (batches, inserts) == ([50], [50])  # one statement, committing on its own
+        again = [events[0], events[60]]  # one stored before, one earlier in the same batch
+        stored += await asyncio.gather(*(inbox.append(e) for e in events[50:] + again))
+        assert stored == [True] * 350 + [False, False]
+        assert (await inbox.counts()).pending == 350
         assert await inbox.seen(["p0", "p149"]) == {
-            "p0": ProjectMark(at(150), "editing", "can_publish"),
+            "p0": ProjectMark(at(300), "editing", "can_publish"),
             "p149": ProjectMark(at(299), "editing", "can_publish"),
         }
-    assert sum(batches) == 301
-    assert len(batches) <= 3  # one fsync per batch, not per delivery (batches of <= 512)
-    assert len(inserts) == len(batches)  # one statement stores a whole batch
-    assert sum(inserts) == 300  # the duplicate is not sent
+    assert sum(batches) == 352
+    assert len(batches) <= 4  # one fsync per batch, not per delivery (batches of <= 512)
+    assert sum(inserts) == 351  # a key repeated within a batch is sent once
+    assert max(inserts) == sqlite_module.ROWS_PER_STATEMENT  # bigger batches: a few statements
     assert threads == {next(iter(threads))}
     assert next(iter(threads)).startswith("webhooks-sqlite-inbox")
     assert threading.main_thread().name not in threads
