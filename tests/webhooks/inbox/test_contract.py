@@ -10,6 +10,7 @@ import pytest
 from tests.webhooks.inbox.conftest import BACKENDS, MakeInbox
 from tests.webhooks.inbox.support import at, project_event
 from webhooks.inbox import Delivery, Inbox, InboxCounts, ProjectMark
+from webhooks.inbox._rules import supersedes
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -39,6 +40,51 @@ async def test_append_stores_once_per_delivery_key(inbox: Inbox) -> None:
         "project_status_change",
     )
     assert (delivery.project_id, delivery.modified, delivery.attempts) == ("p1", at(1), 0)
+
+
+async def test_appends_arriving_together_say_which_were_new(inbox: Inbox) -> None:
+    events = [project_event(f"p{i}", 1) for i in range(4)]
+    assert await inbox.append(events[0]) is True
+    together = [events[1], events[0], events[2], events[1], events[3]]
+    stored = await asyncio.gather(*(inbox.append(e) for e in together))
+    assert stored == [True, False, True, False, True]
+    assert (await inbox.counts()).pending == 4
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "newest"),
+    [
+        ((5, "editing", "can_publish"), (3, "recording", "can_publish"), 0),
+        ((3, "editing", "can_publish"), (5, "recording", "can_publish"), 1),
+        ((3, "editing", "can_publish"), (3, "recording", "can_publish"), 1),
+        ((3, "editing", None), (3, "editing", "published"), 1),
+        ((None, "editing", "can_publish"), (3, "recording", "can_publish"), 1),
+        ((3, "editing", "can_publish"), (None, "recording", "can_publish"), 0),
+        ((None, "editing", "can_publish"), (None, "recording", "can_publish"), 1),
+    ],
+)
+async def test_seen_follows_the_supersedes_rule_in_one_batch_and_across_batches(
+    inbox: Inbox,
+    first: tuple[float | None, str, str | None],
+    second: tuple[float | None, str, str | None],
+    newest: int,
+) -> None:
+    marks = [ProjectMark(None if m is None else at(m), s, ps) for m, s, ps in (first, second)]
+    assert supersedes(marks[1], marks[0]) is (newest == 1)  # the rule SQL and Lua mirror
+    for project in ("together", "apart"):
+        events = [
+            project_event(project, m, state=s, publishing_status=ps, n=i)
+            for i, (m, s, ps) in enumerate((first, second))
+        ]
+        if project == "together":
+            assert all(await asyncio.gather(*(inbox.append(e) for e in events)))
+        else:
+            for event in events:
+                assert await inbox.append(event)
+    assert await inbox.seen(["together", "apart"]) == {
+        "together": marks[newest],
+        "apart": marks[newest],
+    }
 
 
 async def test_claim_gives_one_delivery_per_project_oldest_first(inbox: Inbox) -> None:

@@ -26,7 +26,6 @@ from tests.webhooks.inbox.support import (
 )
 from webhooks.inbox import InboxCounts, InboxError, InboxSchemaError, ProjectMark, SQLiteInbox
 from webhooks.inbox import _sqlite as sqlite_module
-from webhooks.inbox._rules import supersedes
 from webhooks.inbox._sqlite_schema import LATEST_VERSION
 
 pytestmark = pytest.mark.timeout(60)
@@ -223,40 +222,6 @@ async def test_a_batch_mixing_new_and_known_deliveries_says_which_it_stored(
         assert await send(8, 6, 9) == [True, False, True]  # tracked count unknown: recounted
         assert await send(10, 11) == [True, True]
         assert (await inbox.counts()).pending + 1 == 12
-
-
-@pytest.mark.parametrize(
-    ("first", "second", "newest"),
-    [
-        ((5, "editing", "can_publish"), (3, "recording", "can_publish"), 0),
-        ((3, "editing", "can_publish"), (5, "recording", "can_publish"), 1),
-        ((3, "editing", "can_publish"), (3, "recording", "can_publish"), 1),
-        ((3, "editing", None), (3, "editing", "published"), 1),
-        ((None, "editing", "can_publish"), (3, "recording", "can_publish"), 1),
-        ((3, "editing", "can_publish"), (None, "recording", "can_publish"), 0),
-        ((None, "editing", "can_publish"), (None, "recording", "can_publish"), 1),
-    ],
-)
-async def test_seen_follows_the_supersedes_rule_within_one_batch_and_across_batches(
-    tmp_path: Path,
-    first: tuple[float | None, str, str | None],
-    second: tuple[float | None, str, str | None],
-    newest: int,
-) -> None:
-    marks = [ProjectMark(None if m is None else at(m), s, ps) for m, s, ps in (first, second)]
-    assert supersedes(marks[1], marks[0]) is (newest == 1)  # the rule the SQL mirrors
-    events = [
-        project_event("p", m, state=s, publishing_status=ps, n=i)
-        for i, (m, s, ps) in enumerate((first, second))
-    ]
-    want = marks[newest]
-    async with SQLiteInbox(tmp_path / "together.db") as inbox:
-        assert all(await asyncio.gather(*(inbox.append(e) for e in events)))
-        assert await inbox.seen(["p"]) == {"p": want}
-    async with SQLiteInbox(tmp_path / "apart.db") as inbox:
-        for event in events:
-            assert await inbox.append(event)
-        assert await inbox.seen(["p"]) == {"p": want}
 
 
 async def test_one_failing_write_does_not_fail_its_batch(tmp_path: Path) -> None:
