@@ -63,8 +63,9 @@ def readme_quick_tour() -> None:
             project = await client.projects.create(user=user.id, video_container=container.id)
             print(project.id, project.state, project.publishing_status)
             async for p in client.projects.list(user_id=user.id):
-                if p.publishing_info:
-                    print(p.publishing_info["landscape"].video.src)
+                for name, fmt in (p.publishing_info or {}).items():
+                    if fmt.video:
+                        print(name, fmt.video.src)
 
 
     asyncio.run(main())
