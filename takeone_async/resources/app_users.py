@@ -15,7 +15,7 @@ from ..errors import (
     TakeOneValueError,
 )
 from ..models.app_users import AppUser, AuthCode
-from ._base import API, UNSET, Endpoint, Resource, body, check_id, optional_id
+from ._base import API, UNSET, Endpoint, Resource, body, check_id, check_text
 
 if TYPE_CHECKING:
     from .._client import CallOptions
@@ -82,8 +82,14 @@ class AppUsers(Resource):
     def list(
         self, *, external_id: str | None = None, **options: Unpack[CallOptions]
     ) -> ListCall[AppUser]:
-        """``GET /api/v1/app_users``, optionally filtered by ``external_id``."""
-        params = {"external_id": optional_id(external_id, "external_id")}
+        """``GET /api/v1/app_users``, optionally filtered by ``external_id``.
+
+        ``external_id`` is the platform's own key, sent as a query parameter: any non-empty
+        string (``/``, ``?``, ``..`` included) is fine.
+        """
+        if external_id is not None:
+            check_text(external_id, "external_id")
+        params = {"external_id": external_id}
         return self._list(_LIST, AppUser, options, params=params)
 
     async def authorize(self, user_id: str, **options: Unpack[CallOptions]) -> str:
@@ -101,7 +107,7 @@ class AppUsers(Resource):
         self, external_id: str, **options: Unpack[CallOptions]
     ) -> AppUser | None:
         """The oldest user whose ``external_id`` matches exactly, or None."""
-        check_id(external_id, "external_id")
+        check_text(external_id, "external_id")
         matches = [
             user
             async for user in self.list(external_id=external_id, **options)
@@ -120,7 +126,7 @@ class AppUsers(Resource):
         that may have stored the user anyway (5xx, timeout, dropped connection, 429), it looks
         the user up again before creating again. ``attempts`` defaults to max_retries + 1.
         """
-        check_id(external_id, "external_id")
+        check_text(external_id, "external_id")
         unknown = set(fields) - {"given_name", "family_name", "email_address"}
         if unknown:
             raise TakeOneValueError(

@@ -8,10 +8,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aioresponses import aioresponses as AioResponses
+from yarl import URL
 
 from takeone_async import BadRequestError, RateLimitError, ServerError, TakeOneClient
 from tests.conftest import API
 from tests.takeone_async.conftest import (
+    LiveAPI,
     SleepRecorder,
     connector_error,
     count_requests,
@@ -153,3 +155,47 @@ async def test_get_or_create_exhausted_by_rate_limits_raises_the_rate_limit(
     with pytest.raises(RateLimitError):
         await client.app_users.get_or_create(external_id="42", attempts=2)
     assert len(sent(mock_api, "POST", USERS)) == 2
+
+
+ODD_EXTERNAL_IDS = ["a/b", "member?id=7", "..", "#42", "x/../y", "ü 1"]
+
+
+@pytest.mark.parametrize("external_id", ODD_EXTERNAL_IDS)
+async def test_external_ids_only_bad_in_a_path_are_sent_as_the_query_parameter(
+    live_api: LiveAPI, make_client: Callable[..., TakeOneClient], external_id: str
+) -> None:
+    """``external_id`` is the platform's own key, never part of a path: list,
+    find_by_external_id and get_or_create send any non-empty string, encoded, as the filter."""
+    found = user_body("u-odd", external_id)
+    live_api.reply(200, page_body([found]))
+    live_api.reply(200, page_body([found]))
+    live_api.reply(200, page_body([found]))
+    client = make_client(base_url=live_api.url)
+    assert [u.id async for u in client.app_users.list(external_id=external_id)] == ["u-odd"]
+    user = await client.app_users.find_by_external_id(external_id)
+    assert user is not None
+    assert user.external_id == external_id
+    assert (await client.app_users.get_or_create(external_id=external_id)).id == "u-odd"
+    assert len(live_api.seen) == 3
+    for method, path_qs, _ in live_api.seen:
+        url = URL(path_qs)
+        assert (method, url.path, dict(url.query)) == (
+            "GET", "/api/v1/app_users", {"external_id": external_id}
+        )
+
+
+@pytest.mark.parametrize("external_id", ODD_EXTERNAL_IDS)
+async def test_create_and_update_send_any_external_id_in_the_body(
+    client: TakeOneClient, mock_api: AioResponses, external_id: str
+) -> None:
+    mock_api.post(USERS, status=201, payload=user_body("u1", external_id))
+    mock_api.put(f"{USERS}/u1", payload=user_body("u1", external_id))
+    assert (await client.app_users.create(external_id=external_id)).external_id == external_id
+    assert (await client.app_users.update("u1", external_id=external_id)).external_id == external_id
+    assert only_one(sent(mock_api, "POST", USERS)).json == {"external_id": external_id}
+    assert only_one(sent(mock_api, "PUT", f"{USERS}/u1")).json == {"external_id": external_id}
+
+
+def only_one(requests: list[Any]) -> Any:
+    assert len(requests) == 1
+    return requests[0]

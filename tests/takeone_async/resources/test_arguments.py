@@ -51,7 +51,7 @@ BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
     "float max_retries": (
         lambda c: c.app_users.get("u1", max_retries=1.5), "max_retries must be an integer >= 0"
     ),
-    "empty list filter": (lambda c: c.app_users.list(external_id=""), "external_id must be a non-empty id"),
+    "empty list filter": (lambda c: c.app_users.list(external_id=""), "external_id must be a non-empty string"),
     "int list filter": (lambda c: c.projects.list(user_id=5), "user_id must be a string id"),
     "empty authorize id": (lambda c: c.app_users.authorize(""), "user_id must be a non-empty id"),
     "empty invitation id": (lambda c: c.app_users.send_invitation_email(" "), "user_id must be"),
@@ -80,7 +80,7 @@ BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
         "headshot_container must be a non-empty id",
     ),
     "get_or_create empty external id": (
-        lambda c: c.app_users.get_or_create(external_id=""), "external_id must be a non-empty id"
+        lambda c: c.app_users.get_or_create(external_id=""), "external_id must be a non-empty string"
     ),
     "get_or_create unknown field": (
         lambda c: c.app_users.get_or_create(external_id="42", nickname="A"),
@@ -89,8 +89,14 @@ BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
     "get_or_create zero attempts": (
         lambda c: c.app_users.get_or_create(external_id="42", attempts=0), "attempts must be >= 1"
     ),
+    "get_or_create blank external id": (
+        lambda c: c.app_users.get_or_create(external_id=" "), "external_id must be a non-empty string"
+    ),
+    "get_or_create int external id": (
+        lambda c: c.app_users.get_or_create(external_id=42), "external_id must be a non-empty string"
+    ),
     "find_by_external_id empty": (
-        lambda c: c.app_users.find_by_external_id(""), "external_id must be a non-empty id"
+        lambda c: c.app_users.find_by_external_id(""), "external_id must be a non-empty string"
     ),
     "wait with zero timeout": (
         lambda c: c.script_generations.wait("c1", "g1", timeout=0), "timeout and poll_interval must be > 0"
