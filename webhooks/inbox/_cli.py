@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import math
 import os
 import signal
 import sys
@@ -15,24 +16,46 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from takeone_async import TakeOneClient, TakeOneError
-from takeone_async.cli import CommandError, _positive
+from takeone_async.cli import CommandError
 
 from ..errors import WebhookError
 from ..router import WebhookRouter
 from ._types import Inbox
 from ._url import open_inbox, redact
 
-__all__ = ["add_dead_letters", "add_reconcile", "add_worker", "load_router"]
+__all__ = [
+    "add_dead_letters",
+    "add_reconcile",
+    "add_worker",
+    "load_router",
+    "positive_int",
+    "positive_seconds",
+]
 
 INBOX_HELP = (
     "sqlite:///path.db (relative; sqlite:////abs/path.db), redis://host:port/db or rediss://"
 )
 
 
-def _positive_seconds(value: str) -> float:
-    number = float(value)
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {value}")
+def positive_int(value: str) -> int:
+    """argparse type: an integer >= 1 (the message names the value, not this function)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value!r:.40}")
+    return number
+
+
+def positive_seconds(value: str) -> float:
+    """argparse type: a finite number of seconds > 0."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (number > 0 and math.isfinite(number)):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {value!r:.40}")
     return number
 
 
@@ -103,13 +126,13 @@ def add_worker(subcommands: Any) -> None:
     parser.add_argument(
         "--router", required=True, metavar="MODULE:NAME", help="e.g. myapp.hooks:router"
     )
-    parser.add_argument("--concurrency", type=_positive, default=8, help="default %(default)s")
-    parser.add_argument("--max-attempts", type=_positive, default=5, help="default %(default)s")
+    parser.add_argument("--concurrency", type=positive_int, default=8, help="default %(default)s")
+    parser.add_argument("--max-attempts", type=positive_int, default=5, help="default %(default)s")
     parser.add_argument(
-        "--backoff", type=_positive_seconds, default=1.0, help="first retry delay (s)"
+        "--backoff", type=positive_seconds, default=1.0, help="first retry delay (s)"
     )
     parser.add_argument(
-        "--poll-interval", type=_positive_seconds, default=0.5, help="default %(default)s s"
+        "--poll-interval", type=positive_seconds, default=0.5, help="default %(default)s s"
     )
     parser.add_argument("--consumer", help="this worker's name (default host-pid)")
     parser.set_defaults(run=run_worker, command_name="webhooks worker")
@@ -155,7 +178,7 @@ def add_dead_letters(subcommands: Any) -> None:
     actions = parser.add_subparsers(dest="dead_letters_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="one line per dead letter, oldest first")
     _inbox_argument(listing)
-    listing.add_argument("--limit", type=_positive, default=100, help="default %(default)s")
+    listing.add_argument("--limit", type=positive_int, default=100, help="default %(default)s")
     listing.set_defaults(run=run_dead_letters_list, command_name="webhooks dead-letters list")
     replay = actions.add_parser("replay", help="hand dead letters to the workers again")
     _inbox_argument(replay)
@@ -222,7 +245,7 @@ def add_reconcile(subcommands: Any) -> None:
     )
     parser.add_argument(
         "--interval",
-        type=_positive_seconds,
+        type=positive_seconds,
         metavar="SECONDS",
         help="run again every SECONDS until SIGTERM (default: once)",
     )

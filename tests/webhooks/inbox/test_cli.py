@@ -3,6 +3,7 @@ command line; errors are one line and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import re
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from tests.webhooks.inbox.support import (
     stop_process,
 )
 from webhooks.inbox import SQLiteInbox
+from webhooks.inbox import _cli as inbox_cli
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -142,6 +144,40 @@ def test_worker_errors_are_one_line(
     assert err.startswith("takeone webhooks worker: ")
     assert message in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--concurrency", "0"], "argument --concurrency: must be an integer >= 1, got '0'"),
+        (["--concurrency", "abc"], "argument --concurrency: must be an integer >= 1, got 'abc'"),
+        (["--max-attempts", "-2"], "argument --max-attempts: must be an integer >= 1, got '-2'"),
+        (["--backoff", "nan"], "argument --backoff: must be a number of seconds > 0, got 'nan'"),
+        (["--poll-interval", "x"], "argument --poll-interval: must be a number of seconds > 0"),
+        (["--poll-interval", "inf"], "argument --poll-interval: must be a number of seconds > 0"),
+    ],
+)
+def test_bad_numbers_are_usage_errors_that_name_the_rule(
+    args: list[str], message: str, inbox_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run("worker", "--inbox", inbox_url, "--router", "m:r", *args)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "_positive" not in err
+
+
+def test_the_inbox_commands_import_no_private_name_of_takeone_async() -> None:
+    tree = ast.parse(Path(inbox_cli.__file__).read_text(encoding="utf-8"))
+    private = [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("takeone_async")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []
 
 
 def test_a_storage_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
