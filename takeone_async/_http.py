@@ -210,12 +210,15 @@ def parse_json(spec: RequestSpec, status: int, body: bytes) -> Any:
     except (UnicodeDecodeError, ValueError) as exc:
         if not body.strip():
             return None
-        snippet = body[:80].decode("utf-8", "replace")
-        raise InvalidResponseError(
-            f"{spec.name} -> {status}: the body is not valid JSON ({exc}); it starts {snippet!r}",
-            method=spec.method,
-            url=spec.url,
-        ) from None
+        problem = str(exc)
+    except RecursionError:  # json.loads on nesting deeper than the interpreter's stack allows
+        problem = "nested too deeply to decode"
+    snippet = body[:80].decode("utf-8", "replace")
+    raise InvalidResponseError(
+        f"{spec.name} -> {status}: the body is not valid JSON ({problem}); it starts {snippet!r}",
+        method=spec.method,
+        url=spec.url,
+    )
 
 
 def shape_error(spec: RequestSpec, exc: StructureError) -> InvalidResponseError:
@@ -239,7 +242,7 @@ def status_error(
     text = body.decode("utf-8", "replace")
     try:
         data: Any = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack allows
         data = None
     message = f"{spec.name} -> {status}: {_summary(text, data)}"
     cls = status_error_class(status)

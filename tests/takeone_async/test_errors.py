@@ -140,6 +140,48 @@ async def test_a_2xx_body_that_is_not_json_is_an_invalid_response(
     assert (info.value.method, info.value.url) == ("GET", USER_URL)
 
 
+# (bigger bodies trip aioresponses' flow control, not the client)
+DEEP_BODIES = {
+    "unclosed": b"[" * 50_000,
+    "closed": b"[" * 20_000 + b"]" * 20_000,
+    "objects": b'{"a":' * 10_000,
+    "past orjson's limit": b"[" * 2_000 + b"]" * 2_000,
+}
+
+
+@pytest.mark.parametrize("name", DEEP_BODIES)
+async def test_a_2xx_body_nested_too_deeply_is_an_invalid_response(
+    client: TakeOneClient, mock_api: AioResponses, name: str
+) -> None:
+    """json.loads raises RecursionError on deep nesting: it must come out as our error."""
+    mock_api.get(USER_URL, status=200, body=DEEP_BODIES[name])
+    mock_api.get(f"{API}/app_users", status=200, body=DEEP_BODIES[name])
+    with pytest.raises(InvalidResponseError) as info:
+        await client.app_users.get("u1")
+    assert str(info.value).startswith(
+        "GET /api/v1/app_users/{id} -> 200: the body is not valid JSON"
+    )
+    assert (info.value.method, info.value.url) == ("GET", USER_URL)
+    with pytest.raises(InvalidResponseError, match=r"^GET /api/v1/app_users -> 200: "):
+        await client.app_users.list().to_list()
+
+
+@pytest.mark.parametrize("name", DEEP_BODIES)
+@pytest.mark.parametrize(("status", "cls"), [(400, BadRequestError), (503, ServerError)])
+async def test_an_error_body_nested_too_deeply_keeps_the_typed_error(
+    client: TakeOneClient, mock_api: AioResponses, name: str, status: int,
+    cls: type[APIStatusError],
+) -> None:
+    body = DEEP_BODIES[name]
+    mock_api.get(USER_URL, status=status, body=body)
+    with pytest.raises(cls) as info:
+        await client.app_users.get("u1", max_retries=0)
+    assert info.value.status == status
+    assert info.value.json is None
+    assert info.value.body == body.decode()
+    assert str(info.value).startswith(f"GET /api/v1/app_users/{{id}} -> {status}: ")
+
+
 @pytest.mark.parametrize(("body", "where", "reason"), [
     ({"given_name": "Ada"}, "$.id", "required field is missing or null"),
     ({"id": 42}, "$.id", "expected a string, got an integer"),

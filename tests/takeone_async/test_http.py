@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from takeone_async import BadRequestError, RateLimitError, ServerError, TakeOneValueError
+from takeone_async import (
+    BadRequestError,
+    InvalidResponseError,
+    RateLimitError,
+    ServerError,
+    TakeOneValueError,
+)
 from takeone_async._http import (
     Endpoint,
     RequestSpec,
@@ -90,6 +96,24 @@ def test_an_endpoint_refuses_the_wrong_number_of_ids() -> None:
 ])
 def test_parse_json_of_a_2xx(body: bytes, data: object) -> None:
     assert parse_json(SPEC, 201, body) == data
+
+
+@pytest.mark.parametrize(("depth", "decodes"), [
+    (500, True), (1_000, True), (1_025, False), (3_000, False), (100_000, False),
+])
+def test_json_nested_at_any_depth_decodes_or_fails_as_our_error(depth: int, decodes: bool) -> None:
+    """Whatever the nesting, parse_json gives data or InvalidResponseError (orjson reads up to
+    1024 levels) and status_error gives the typed error: never a RecursionError."""
+    body = b"[" * depth + b"]" * depth
+    if decodes:
+        assert isinstance(parse_json(SPEC, 200, body), list)
+    else:
+        with pytest.raises(InvalidResponseError, match=r"not valid JSON \(nested too deeply"):
+            parse_json(SPEC, 200, body)
+    error = status_error(SPEC, 400, {}, body)
+    assert isinstance(error, BadRequestError)
+    assert error.body == body.decode()
+    assert (error.json is not None) is (depth == 500)
 
 
 def test_status_error_builds_the_typed_error() -> None:
