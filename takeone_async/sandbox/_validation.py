@@ -65,6 +65,8 @@ def parse_json_body(raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise SandboxValidationError({"detail": f"JSON parse error - {exc}"}) from None
+    except RecursionError:  # nesting deeper than the interpreter's stack allows
+        raise SandboxValidationError({"detail": "JSON parse error - nested too deeply"}) from None
 
 
 def validate(data: Any, fields: Sequence[Field]) -> dict[str, Any]:

@@ -129,6 +129,11 @@ async def test_malformed_and_non_object_bodies_are_400(raw: Raw) -> None:
     )
     assert answer.status == 400
     assert answer.json["detail"].startswith("JSON parse error - ")
+    deep = b"[" * 50_000 + b"]" * 50_000
+    answer = await raw(
+        "POST", f"{API}/app_users", data=deep, headers={"Content-Type": "application/json"}
+    )
+    assert (answer.status, answer.json) == (400, {"detail": "JSON parse error - nested too deeply"})
     answer = await raw("POST", f"{API}/projects", json_body=[1, 2])
     assert (answer.status, answer.json) == (
         400,
