@@ -27,6 +27,8 @@ __all__ = [
     "listen_error",
     "main",
     "os_reason",
+    "port_number",
+    "positive_int",
     "serve_sandbox",
     "wait_for_stop",
 ]
@@ -63,10 +65,29 @@ def os_reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _positive(value: str) -> int:
-    number = int(value)
+def positive_int(value: str) -> int:
+    """An argparse ``type``: an integer >= 1, else a one-line usage error."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value:.40}") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return number
+
+
+_positive = positive_int  # the former private name, still imported elsewhere
+
+
+def port_number(value: str) -> int:
+    """An argparse ``type``: a TCP port 0..65535 (0: any free port), else a one-line usage
+    error rather than the OverflowError the server would raise when it binds."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {value:.40}")
     return number
 
 
@@ -88,7 +109,10 @@ def add_server_arguments(parser: argparse.ArgumentParser, port: int) -> None:
     """``--host`` (loopback by default) and ``--port`` for a command that listens."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument(
-        "--port", type=int, default=port, help="port (default %(default)s; 0: any free port)"
+        "--port",
+        type=port_number,
+        default=port,
+        help="port (default %(default)s; 0: any free port)",
     )
 
 
@@ -117,7 +141,7 @@ def add_sandbox(commands: Any) -> None:
     parser.add_argument(
         "--publish-delay", type=_seconds, default=1.0, help="seconds publishing takes"
     )
-    parser.add_argument("--page-size", type=_positive, default=10, help="items per list page")
+    parser.add_argument("--page-size", type=positive_int, default=10, help="items per list page")
     parser.add_argument(
         "--fault-rate",
         type=_probability,

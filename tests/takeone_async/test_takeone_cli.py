@@ -92,6 +92,39 @@ def test_malformed_arguments_are_usage_errors(
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["sandbox", "--port", "99999"], "argument --port: must be a port number 0-65535, got 99999"),
+        (["sandbox", "--port", "65536"], "argument --port: must be a port number 0-65535, got 65536"),
+        (["sandbox", "--port", "-5"], "argument --port: must be a port number 0-65535, got -5"),
+        (["sandbox", "--port", "http"], "argument --port: must be a port number 0-65535, got http"),
+        (["sandbox", "--page-size", "ten"], "argument --page-size: must be an integer >= 1, got ten"),
+        (["sandbox", "--page-size", "0"], "argument --page-size: must be >= 1, got 0"),
+    ],
+)
+def test_out_of_range_numbers_are_usage_errors_that_say_why(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """A port outside 0..65535 used to reach the server and die with an OverflowError."""
+    with pytest.raises(SystemExit) as caught:
+        cli.main(argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == f"takeone sandbox: error: {message}"
+
+
+@pytest.mark.parametrize(("value", "number"), [("0", 0), ("8787", 8787), ("65535", 65535)])
+def test_port_number_accepts_every_port(value: str, number: int) -> None:
+    assert cli.port_number(value) == number
+
+
+def test_the_positive_int_type_keeps_its_former_private_name() -> None:
+    assert cli._positive is cli.positive_int
+    assert cli.positive_int("3") == 3
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         cli.main(["--version"])
