@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -18,14 +19,19 @@ _FLOATS = {"visibility_timeout", "retention", "busy_timeout", "dedup_ttl"}
 _INTS = {"maxlen"}
 
 
+_USERINFO = re.compile(r"^([^:/?#]*://)[^/?#]*@")
+
+
 def redact(url: str) -> str:
-    """``url`` without its password, fit for a log line or an error message."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
+    """``url`` without its password, fit for a log line or an error message (a URL too broken
+    to parse, such as ``redis://:pw@[::1/0``, loses everything before its ``@``)."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:
+        return _USERINFO.sub(r"\1***@", url, count=1)
     user = f"{parts.username}:***@" if parts.username else ":***@"
     return urlunsplit(parts._replace(netloc=user + host))
 

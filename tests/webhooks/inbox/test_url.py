@@ -45,6 +45,9 @@ def test_memory_url() -> None:
         ("sqlite:///x.db?colour=blue", "unexpected keyword argument 'colour'"),
         ("sqlite:///x.db?synchronous=OFF", "synchronous must be 'FULL' or 'NORMAL'"),
         ("redis://:topsecret@h/0?bogus=1", "open_inbox('redis://:***@h/0?bogus=1')"),
+        ("redis://:topsecret@[::1/0", "open_inbox('redis://***@[::1/0'): Invalid IPv6 URL"),
+        ("redis://:topsecret@h:port/0", "open_inbox('redis://:***@h:port/0'): Port could not"),
+        ("redis://[::1/0", "open_inbox('redis://[::1/0'): Invalid IPv6 URL"),
     ],
 )
 def test_bad_urls_are_inbox_errors_naming_the_problem(url: str, message: str) -> None:
@@ -61,6 +64,10 @@ def test_bad_urls_are_inbox_errors_naming_the_problem(url: str, message: str) ->
         ("redis://:p@h/0", "redis://:***@h/0"),
         ("redis://h/0", "redis://h/0"),
         ("sqlite:///x.db", "sqlite:///x.db"),
+        ("redis://u:p@w@[::1]:6379/0", "redis://u:***@[::1]:6379/0"),
+        ("redis://:p@h:port/0", "redis://:***@h:port/0"),  # unparsable port
+        ("redis://u:p@[::1/0", "redis://***@[::1/0"),  # unparsable host: all before @ hidden
+        ("redis://[::1/0", "redis://[::1/0"),
     ],
 )
 def test_redact_hides_only_the_password(url: str, shown: str) -> None:
