@@ -36,7 +36,7 @@ from takeone_async.sandbox._validation import is_http_url
 from .auth import Authenticator, QueryToken, StandardWebhooksSignature
 from .errors import WebhookConfigError
 from .events import WebhookEvent
-from .inbox._cli import add_dead_letters, add_reconcile, add_worker
+from .inbox._cli import add_dead_letters, add_reconcile, add_worker, positive_seconds
 from .router import WebhookRouter
 
 __all__ = [
@@ -163,13 +163,26 @@ def add_send(subcommands: Any) -> None:
     parser.add_argument("--url", required=True, help="the receiver's URL (token included)")
     parser.add_argument("--secret", metavar="whsec_...", help="sign it the Standard Webhooks way")
     parser.add_argument("--project-id", help="the project id to put in the event")
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds (default %(default)s)")
+    parser.add_argument(
+        "--timeout", type=positive_seconds, default=10.0, help="seconds (default %(default)s)"
+    )
     parser.set_defaults(run=run_send, command_name="webhooks send")
+
+
+def _shown(url: str) -> str:
+    """``url`` with its password and query values hidden; a URL too broken to parse is shown
+    without its query and without anything before an ``@``."""
+    try:
+        return redact_url(url)
+    except ValueError:
+        before_query = url.partition("?")[0]
+        scheme, sep, rest = before_query.rpartition("://")
+        return f"{scheme}{sep}{'***@' if '@' in rest else ''}{rest.rpartition('@')[2]}"
 
 
 def run_send(args: argparse.Namespace) -> int:
     if not is_http_url(args.url):
-        raise CommandError(f"--url must be an http(s) URL, got {redact_url(str(args.url))!r:.80}")
+        raise CommandError(f"--url must be an http(s) URL, got {_shown(str(args.url))!r:.80}")
     keys = []
     if args.secret:
         try:
@@ -186,7 +199,7 @@ async def send(args: argparse.Namespace, keys: list[bytes]) -> int:
     event = sample_event(args.type, timestamp=int(time.time()), project_id=args.project_id)
     body = encode_event(event)
     headers = delivery_headers(body, msg_id=new_message_id(), timestamp=int(time.time()), keys=keys)
-    shown = redact_url(args.url)
+    shown = _shown(args.url)
     try:
         async with aiohttp.ClientSession() as session:
             status = await post_event(session, args.url, body, headers, args.timeout)

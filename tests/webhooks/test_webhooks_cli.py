@@ -160,11 +160,32 @@ def test_command_line_errors_are_one_line(
             ["send", "project_published", "--url", f"http://127.0.0.1:{port}/h?token=s3"],
             f"takeone webhooks send: cannot reach http://127.0.0.1:{port}/h?token=***: connection refused",
         ),
+        (
+            ["send", "project_published", "--url", "http://[::1/h?token=s3"],
+            "takeone webhooks send: --url must be an http(s) URL, got 'http://[::1/h'",
+        ),
+        (
+            ["send", "project_published", "--url", "http://u:s3@[::1/h"],
+            "takeone webhooks send: --url must be an http(s) URL, got 'http://***@[::1/h'",
+        ),
     ]
     for argv, line in cases:
         assert cli.main(["webhooks", *argv]) == 1, argv
         err = capsys.readouterr().err
         assert err == line + "\n"
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "nan", "soon"])
+def test_a_send_timeout_must_be_positive_seconds(
+    timeout: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["webhooks", "send", "project_published", "--url", "http://127.0.0.1:1/",
+                  "--timeout", timeout])  # fmt: skip
+    assert caught.value.code == 2
+    assert f"argument --timeout: must be a number of seconds > 0, got '{timeout}'" in (
+        capsys.readouterr().err
+    )
 
 
 def test_an_unknown_event_type_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

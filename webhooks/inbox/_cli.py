@@ -255,9 +255,7 @@ def add_reconcile(subcommands: Any) -> None:
 def run_reconcile(args: argparse.Namespace) -> int:
     from ..reconcile import reconcile, reconcile_every
 
-    client = TakeOneClient.from_env() if _has_credentials() else None
-    if client is None:
-        raise CommandError("set TAKEONE_CLIENT_ID and TAKEONE_CLIENT_SECRET in the environment")
+    client = _client_from_env()
     scope: dict[str, Any] = {
         "video_containers": args.video_container,
         "users": args.user,
@@ -285,5 +283,16 @@ def run_reconcile(args: argparse.Namespace) -> int:
     return _run(args, run)
 
 
-def _has_credentials() -> bool:
-    return all(os.environ.get(k) for k in ("TAKEONE_CLIENT_ID", "TAKEONE_CLIENT_SECRET"))
+def _client_from_env() -> TakeOneClient:
+    """``TakeOneClient.from_env()``; a missing or unusable setting is a :class:`CommandError`
+    naming the variable (the URL shown without its password)."""
+    if not all(os.environ.get(k) for k in ("TAKEONE_CLIENT_ID", "TAKEONE_CLIENT_SECRET")):
+        raise CommandError("set TAKEONE_CLIENT_ID and TAKEONE_CLIENT_SECRET in the environment")
+    try:
+        return TakeOneClient.from_env()
+    except (TakeOneError, ValueError):
+        # the credentials are non-empty strings, so the base URL is what the client refused
+        base_url = os.environ.get("TAKEONE_BASE_URL", "")
+        raise CommandError(
+            f"TAKEONE_BASE_URL must be an http(s) URL, got {redact(base_url)!r:.80}"
+        ) from None

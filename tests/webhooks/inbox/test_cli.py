@@ -260,3 +260,51 @@ def test_reconcile_without_credentials_is_one_line(
     monkeypatch.delenv("TAKEONE_CLIENT_ID", raising=False)
     assert run("reconcile", "--inbox", inbox_url) == 1
     assert "set TAKEONE_CLIENT_ID and TAKEONE_CLIENT_SECRET" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("base_url", "shown"),
+    [
+        ("not a url", "'not a url'"),
+        ("ftp://x", "'ftp://x'"),
+        ("ftp://user:topsecret@x", "'ftp://user:***@x'"),
+        ("http://[::1", "'http://[::1'"),
+        ("https://api.example.com:99999", "'https://api.example.com:99999'"),
+    ],
+)
+def test_reconcile_with_a_bad_base_url_is_one_line(
+    base_url: str,
+    shown: str,
+    inbox_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TAKEONE_CLIENT_ID", "id")
+    monkeypatch.setenv("TAKEONE_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("TAKEONE_BASE_URL", base_url)
+    assert run("reconcile", "--inbox", inbox_url) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"takeone webhooks reconcile: TAKEONE_BASE_URL must be an http(s) URL, got {shown}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("redis://:topsecret@[::1/0", "open_inbox('redis://***@[::1/0'): Invalid IPv6 URL"),
+        ("redis://:topsecret@h:port/0", "open_inbox('redis://:***@h:port/0'): Port could not"),
+        ("sqlite:////nonexistent-dir/inbox.db", "unable to open database file"),
+        ("redis://:topsecret@127.0.0.1:1/0", "Redis inbox 'takeone:webhooks' (open): Connection"),
+    ],
+)
+@pytest.mark.parametrize("command", [["dead-letters", "list"], ["dead-letters", "replay", "--all"]])
+def test_an_unusable_inbox_url_is_one_line_without_its_password(
+    command: list[str], url: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(*command, "--inbox", url) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"takeone webhooks {' '.join(command[:2])}: ")
+    assert message in err
+    assert "topsecret" not in err
+    assert len(err.splitlines()) == 1
