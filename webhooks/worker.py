@@ -141,7 +141,9 @@ class Worker:
         )
 
     def stop(self) -> None:
-        """Stop claiming; ``run()`` returns once the deliveries in flight are finished."""
+        """Stop claiming; ``run()`` returns once the deliveries in flight are finished, at most
+        ``shutdown_timeout`` seconds later (even at full concurrency): any still running then
+        are cancelled, not acknowledged, and handed out again after the visibility timeout."""
         if not self._stopping.is_set():
             logger.info(
                 "worker %s stopping: finishing %d in flight", self.consumer, len(self._in_flight)
@@ -179,11 +181,16 @@ class Worker:
 
     async def _work(self, done: Callable[[], Awaitable[bool] | bool]) -> None:
         beat = asyncio.create_task(self._heartbeat())
+        # at full concurrency the loop waits for a delivery to finish *or* stop(), so stopping
+        # never waits on a slow handler beyond shutdown_timeout
+        stopped = asyncio.create_task(self._stopping.wait())
         try:
             while not self._stopping.is_set():
                 room = self.concurrency - len(self._in_flight)
                 if room <= 0:
-                    await asyncio.wait(list(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(
+                        [*self._in_flight, stopped], return_when=asyncio.FIRST_COMPLETED
+                    )
                     continue
                 batch = await self._claim(room)
                 if batch and self._stopping.is_set():
@@ -198,10 +205,12 @@ class Worker:
                     if result if isinstance(result, bool) else await result:
                         return
         finally:
+            stopped.cancel()
             await self._drain()
             beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            for task in (stopped, beat):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _claim(self, room: int) -> list[Delivery]:
         try:

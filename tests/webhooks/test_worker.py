@@ -230,6 +230,40 @@ async def test_a_handler_outliving_the_shutdown_timeout_is_cancelled_and_kept(
     assert (await inbox.counts()).done == 0  # not acknowledged: handed out again later
 
 
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@pytest.mark.parametrize("how", ["stop", "sigterm"])
+async def test_stop_at_full_concurrency_returns_within_the_shutdown_timeout_and_loses_nothing(
+    kind: str, how: str, tmp_path: Path
+) -> None:
+    store: Any = (
+        MemoryInbox(visibility_timeout=0.2)
+        if kind == "memory"
+        else SQLiteInbox(tmp_path / "i.db", visibility_timeout=0.2)
+    )
+    async with store as inbox:
+        handler = Handler()
+        handler.gate = asyncio.Event()  # the handlers outlive the shutdown timeout
+        for i in range(3):
+            await inbox.append(project_event(f"p{i}", 1))
+        worker = worker_for(inbox, handler, concurrency=2, shutdown_timeout=0.1, heartbeat=0.05)
+        run = asyncio.create_task(worker.run(handle_signals=how == "sigterm"))
+        await wait_until(
+            lambda: sum(handler.running.values()) == 2, within=5, what="full concurrency"
+        )
+        if how == "sigterm":
+            os.kill(os.getpid(), signal.SIGTERM)
+        else:
+            worker.stop()
+        stats = await asyncio.wait_for(run, 5)  # waited on the slow handlers forever before
+        assert (stats.handled, sum(handler.running.values())) == (0, 0)
+        counts = await inbox.counts()
+        assert (counts.done, counts.pending + counts.in_flight) == (0, 3)
+        handler.gate.set()
+        rest = await worker_for(inbox, handler).run_until_idle(timeout=10)
+        assert rest.handled == 3  # the two cancelled ones came back after the visibility timeout
+        assert sorted(handler.done) == ["p0", "p1", "p2"]
+
+
 async def test_heartbeat_keeps_a_slow_delivery_from_being_handed_out_twice(tmp_path: Path) -> None:
     async with SQLiteInbox(tmp_path / "i.db", visibility_timeout=0.5) as inbox:
         handler = Handler()
