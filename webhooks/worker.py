@@ -208,9 +208,10 @@ class Worker:
             stopped.cancel()
             await self._drain()
             beat.cancel()
-            for task in (stopped, beat):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            with contextlib.suppress(asyncio.CancelledError):
+                await stopped
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
 
     async def _claim(self, room: int) -> list[Delivery]:
         try:
