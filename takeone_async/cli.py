@@ -163,11 +163,12 @@ async def serve_sandbox(
     """Run the sandbox the arguments describe until ``until()`` returns."""
     from . import _signing
     from .sandbox import Faults, Sandbox
+    from .sandbox._sender import shown_url
     from .sandbox._validation import is_http_url
 
     for url in args.webhook_url:
         if not is_http_url(url):
-            raise CommandError(f"--webhook-url must be an http(s) URL, got {url!r:.80}")
+            raise CommandError(f"--webhook-url must be an http(s) URL, got {shown_url(url)!r:.80}")
     if args.signing_secret is not None:
         try:
             _signing.decode_secret(args.signing_secret)

@@ -12,7 +12,7 @@ from ._context import CONTEXT, Context
 from ._errors import SandboxValidationError
 from ._faults import Faults
 from ._routes import Route, json_response
-from ._sender import redact_url
+from ._sender import shown_url
 from ._validation import Field, is_http_url, parse_json_body, validate
 
 __all__ = ["CONTROL", "ROUTES"]
@@ -70,7 +70,7 @@ async def clear_deliveries(request: web.Request) -> web.Response:
 
 
 async def list_webhook_urls(request: web.Request) -> web.Response:
-    return json_response({"urls": [redact_url(u) for u in _context(request).sender.urls]})
+    return json_response({"urls": [shown_url(u) for u in _context(request).sender.urls]})
 
 
 async def add_webhook_url(request: web.Request) -> web.Response:
@@ -79,7 +79,7 @@ async def add_webhook_url(request: web.Request) -> web.Response:
     if not is_http_url(url):
         raise SandboxValidationError({"url": ["Enter a valid http(s) URL."]})
     _context(request).sender.urls.append(url)
-    return json_response({"url": redact_url(url)}, 201)
+    return json_response({"url": shown_url(url)}, 201)
 
 
 def _faults_state(context: Context) -> dict[str, Any]:

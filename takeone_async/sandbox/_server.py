@@ -18,7 +18,7 @@ from ._context import Context
 from ._engine import Delays, Engine
 from ._faults import Faults
 from ._lifecycle import Media
-from ._sender import Delivery, WebhookSender
+from ._sender import Delivery, WebhookSender, shown_url
 from ._store import Store
 from ._validation import is_http_url
 
@@ -66,7 +66,9 @@ class Sandbox:
             _check(isinstance(value, str) and bool(value), f"{name} must be a non-empty string")
         _check(":" not in client_id, "client_id must not contain ':' (HTTP Basic)")
         for url in webhook_urls:
-            _check(is_http_url(url), f"webhook URL must be an http(s) URL, got {url!r:.80}")
+            _check(
+                is_http_url(url), f"webhook URL must be an http(s) URL, got {shown_url(url)!r:.80}"
+            )
         keys: list[bytes] = []
         if signing_secret is not None:
             try:
@@ -183,7 +185,7 @@ class Sandbox:
 
     def add_webhook_url(self, url: str) -> None:
         """Send every later event to ``url`` too."""
-        _check(is_http_url(url), f"webhook URL must be an http(s) URL, got {url!r:.80}")
+        _check(is_http_url(url), f"webhook URL must be an http(s) URL, got {shown_url(url)!r:.80}")
         self.sender.urls.append(url)
 
     @property

@@ -47,8 +47,8 @@ def error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     ("argv", "line"),
     [
         (
-            ["sandbox", "--webhook-url", "ftp://example.com/x"],
-            "takeone sandbox: --webhook-url must be an http(s) URL, got 'ftp://example.com/x'",
+            ["sandbox", "--webhook-url", "ftp://example.com/hooks/tok-s3cr3t"],
+            "takeone sandbox: --webhook-url must be an http(s) URL, got 'ftp://example.com/hooks/***'",
         ),
         (
             ["sandbox", "--signing-secret", "whsec_!!"],

@@ -87,10 +87,11 @@ async def test_webhook_urls_and_the_delivery_log(
 ) -> None:
     assert (await raw("GET", "/_sandbox/webhook_urls")).json == {"urls": []}
     added = await raw("POST", "/_sandbox/webhook_urls", json_body={"url": receiver.url + "?k=v"})
-    assert (added.status, added.json) == (201, {"url": receiver.url + "?k=***"})
+    shown = receiver.url.removesuffix("/hooks") + "/***?k=***"  # the final segment may be a token
+    assert (added.status, added.json) == (201, {"url": shown})
     bad = await raw("POST", "/_sandbox/webhook_urls", json_body={"url": "ftp://x"})
     assert (bad.status, bad.json) == (400, {"url": ["Enter a valid http(s) URL."]})
-    assert (await raw("GET", "/_sandbox/webhook_urls")).json == {"urls": [receiver.url + "?k=***"]}
+    assert (await raw("GET", "/_sandbox/webhook_urls")).json == {"urls": [shown]}
     await raw("POST", f"/_sandbox/projects/{world.project.id}/complete_recording")
     await sandbox.settle()
     log = (await raw("GET", "/_sandbox/deliveries")).json

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
+import aiohttp
 import pytest
 import standardwebhooks
+from aiohttp import web
 
-from takeone_async.sandbox import Sandbox, redact_url
+from takeone_async import TakeOneValueError
+from takeone_async.sandbox import DEFAULT_CLIENT_SECRET, Sandbox, redact_url
 from tests.conftest import load_sample
 from tests.takeone_async.sandbox.conftest import (
     FAST_CLIENT,
     FAST_SANDBOX,
     Receiver,
     World,
+    basic,
     make_world,
     world_in,
 )
@@ -135,14 +141,15 @@ def closed_port() -> int:
 
 
 async def test_an_unreachable_receiver_is_recorded_with_the_error_and_no_secret() -> None:
-    url = f"http://127.0.0.1:{closed_port()}/hooks?token=s3cret-token"
+    closed = closed_port()
+    url = f"http://127.0.0.1:{closed}/hooks?token=s3cret-token"
     async with Sandbox(webhook_urls=[url], webhook_attempts=2, **FAST_SANDBOX) as sb:
         world = await world_in(sb)
         await sb.complete_recording(world.project.id)
         await sb.settle()
         delivery = sb.deliveries[0]
         assert delivery.state == "failed"
-        assert delivery.url.endswith("/hooks?token=***")
+        assert delivery.url.endswith(f"{closed}/***?token=***")
         assert all(a.status is None and a.error for a in delivery.attempts)
         assert "s3cret-token" not in repr(sb.deliveries)
 
@@ -157,3 +164,67 @@ async def test_an_unreachable_receiver_is_recorded_with_the_error_and_no_secret(
 )
 def test_urls_are_shown_without_their_secrets(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://127.0.0.1:8080/hooks/s3cr3t-t0ken", "http://127.0.0.1:8080/hooks/***"),
+        ("http://127.0.0.1:8080/hooks/s3cr3t-t0ken/", "http://127.0.0.1:8080/hooks/***/"),
+        ("http://h/s3cr3t?token=s3&x=", "http://h/***?token=***&x=***"),
+        ("https://user:pa55@h/a/b/s3cr3t#frag", "https://user:***@h/a/b/***"),
+        ("http://h/", "http://h/"),
+        ("http://h", "http://h"),
+    ],
+)
+def test_urls_with_a_path_token_are_shown_without_their_final_segment(
+    url: str, shown: str
+) -> None:
+    assert redact_url(url, path_token=True) == shown
+
+
+async def test_a_path_token_never_reaches_the_delivery_log_nor_a_log_line(
+    caplog: pytest.LogCaptureFixture, aiohttp_server: Callable[..., Any]
+) -> None:
+    """The sandbox cannot know whether a receiver checks a path token (webhooks.PathToken), so
+    its records, its log lines and its control endpoint hide the final path segment."""
+    token = "tok-s3cr3t-4f9a2c"
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/hooks/{token}", receiver.handle)
+    server = await aiohttp_server(app)
+    receiver.url = str(server.make_url("/hooks"))
+    closed = closed_port()
+    unreachable = f"http://127.0.0.1:{closed}/hooks/{token}"
+    caplog.set_level(logging.INFO, logger="takeone_async.sandbox")
+    async with Sandbox(webhook_urls=[unreachable], webhook_attempts=2, **FAST_SANDBOX) as sb:
+        sb.add_webhook_url(f"{receiver.url}/{token}")
+        world = await world_in(sb)
+        await sb.complete_recording(world.project.id)
+        await sb.settle()
+        states = {d.url: d.state for d in sb.deliveries}
+        assert states == {
+            f"http://127.0.0.1:{closed}/hooks/***": "failed",
+            f"{receiver.url}/***": "delivered",
+        }
+        async with aiohttp.ClientSession() as session:
+            answer = await session.get(
+                f"{sb.url}/_sandbox/webhook_urls",
+                headers={"Authorization": basic(sb.client_id, DEFAULT_CLIENT_SECRET)},
+            )
+            listed = await answer.text()
+        assert "/hooks/***" in listed
+        assert token not in listed
+        assert token not in repr(sb.deliveries)
+    assert "failed (attempt 1/2)" in caplog.text
+    assert token not in caplog.text
+
+
+def test_a_rejected_webhook_url_is_not_echoed_with_its_token() -> None:
+    with pytest.raises(TakeOneValueError) as caught:
+        Sandbox(webhook_urls=["ftp://h/hooks/tok-s3cr3t?k=v"])
+    assert str(caught.value) == (
+        "Sandbox: webhook URL must be an http(s) URL, got 'ftp://h/hooks/***?k=***'"
+    )
+    with pytest.raises(TakeOneValueError, match=r"got '\*\*\*'$"):
+        Sandbox().add_webhook_url("http://[::1/hooks/tok-s3cr3t")
