@@ -25,6 +25,7 @@ import attrs
 
 from takeone_async._signing import decode_secret, sign
 
+from ._redact import MASK
 from .errors import WebhookConfigError
 
 __all__ = [
@@ -52,16 +53,28 @@ def _lower_keys(headers: Mapping[str, str]) -> Mapping[str, str]:
     return {key.lower(): value for key, value in headers.items()}
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class RequestView:
     """What the checks see of a request: ``path`` is percent-decoded, ``headers`` are looked up
-    by lower-case name, ``query`` maps each name to its first value."""
+    by lower-case name, ``query`` maps each name to its first value.
+
+    Its repr shows the method and the query and header names only: the path (a
+    :class:`PathToken`), query values (a :class:`QueryToken`), headers (``Authorization``) and
+    body may all carry a secret."""
 
     method: str
     path: str
     query: Mapping[str, str] = attrs.field(factory=dict)
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_lower_keys)
-    body: bytes = attrs.field(default=b"", repr=False)
+    body: bytes = b""
+
+    def __repr__(self) -> str:
+        query = {name: MASK for name in self.query}
+        headers = {name: MASK for name in self.headers}
+        return (
+            f"RequestView(method={self.method!r}, path={MASK}, query={query!r}, "
+            f"headers={headers!r})"
+        )
 
 
 @runtime_checkable

@@ -320,6 +320,25 @@ def test_reprs_hide_secrets() -> None:
     assert "body" not in repr(view(body=SECRET.encode()))
 
 
+def test_a_request_view_repr_shows_no_path_query_value_header_value_or_body() -> None:
+    request = RequestView(
+        method="POST",
+        path=f"/hooks/{SECRET}",
+        query={"token": SECRET},
+        headers={"Authorization": f"Bearer {SECRET}", "X-Other": SECRET},
+        body=SECRET.encode(),
+    )
+    text = repr(request)
+    assert SECRET not in text
+    assert text == (
+        "RequestView(method='POST', path=***, query={'token': '***'}, "
+        "headers={'authorization': '***', 'x-other': '***'})"
+    )
+    assert SECRET not in str(request)
+    assert request.headers["authorization"] == f"Bearer {SECRET}"  # only the repr hides them
+    assert request.query == {"token": SECRET}
+
+
 def test_checks_keep_no_copy_of_the_secret() -> None:
     for check in (QueryToken("token", SECRET), PathToken(SECRET), BasicAuth("u", SECRET)):
         assert all(SECRET not in str(getattr(check, slot)) for slot in type(check).__slots__)
