@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .errors import TakeOneValueError
+
 if TYPE_CHECKING:
     from ._client import TakeOneClient
     from .sandbox import Sandbox
@@ -114,10 +116,17 @@ async def post_events(
     from .sandbox import delivery_headers, encode_event, new_message_id, post_event
 
     if order not in ORDERS:
-        raise ValueError(f"post_events: order must be one of {', '.join(ORDERS)}, got {order!r}")
+        raise TakeOneValueError(
+            f"post_events: order must be one of {', '.join(ORDERS)}, got {order!r:.40}"
+        )
     if repeat < 1:
-        raise ValueError(f"post_events: repeat must be >= 1, got {repeat}")
-    keys = [_signing.decode_secret(secret)] if secret is not None else []
+        raise TakeOneValueError(f"post_events: repeat must be >= 1, got {repeat}")
+    keys = []
+    if secret is not None:
+        try:
+            keys.append(_signing.decode_secret(secret))
+        except ValueError as exc:
+            raise TakeOneValueError(f"post_events: secret: {exc}") from None
     batch = list(events)
     if order == "reversed":
         batch.reverse()

@@ -9,7 +9,12 @@
 """
 
 from ._engine import Delays
-from ._errors import SandboxError, SandboxNotFoundError, SandboxValidationError
+from ._errors import (
+    SandboxError,
+    SandboxNotFoundError,
+    SandboxStateError,
+    SandboxValidationError,
+)
 from ._events import (
     EVENT_TYPES,
     build_event,
@@ -39,6 +44,7 @@ __all__ = [
     "Sandbox",
     "SandboxError",
     "SandboxNotFoundError",
+    "SandboxStateError",
     "SandboxValidationError",
     "Store",
     "build_event",

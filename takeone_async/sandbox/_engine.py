@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from ..errors import WaitTimeoutError
 from ..models import (
     HeadshotProject,
     HeadshotProjectState,
@@ -158,12 +159,12 @@ class Engine:
         return bool(self._tasks)
 
     async def settle(self, timeout: float) -> None:  # noqa: ASYNC109 - a bound, not a deadline API
-        """Wait until no timed step is pending; TimeoutError after ``timeout`` seconds."""
+        """Wait until no timed step is pending; WaitTimeoutError after ``timeout`` seconds."""
         stop_at = time.monotonic() + timeout
         while self._tasks:
             remaining = stop_at - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"sandbox: {len(self._tasks)} step(s) still pending")
+                raise WaitTimeoutError(f"sandbox: {len(self._tasks)} step(s) still pending")
             await asyncio.wait(set(self._tasks), timeout=remaining)
 
     async def close(self) -> None:

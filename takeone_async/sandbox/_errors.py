@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import TakeOneError
 
-__all__ = ["SandboxError", "SandboxNotFoundError", "SandboxValidationError"]
+__all__ = ["SandboxError", "SandboxNotFoundError", "SandboxStateError", "SandboxValidationError"]
 
 
 class SandboxError(TakeOneError):
@@ -39,6 +39,11 @@ class SandboxNotFoundError(SandboxError):
 
     def __str__(self) -> str:
         return f"{self.what} not found" if self.what else str(self.body["detail"])
+
+
+class SandboxStateError(TakeOneError, RuntimeError):
+    """The :class:`Sandbox` was used in the wrong state: started twice, or its ``url`` asked
+    before it started. Also a ``RuntimeError``, as it was before it had its own class."""
 
 
 def _summary(body: Mapping[str, Any]) -> str:

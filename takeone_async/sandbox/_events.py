@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import _signing
 from .._converter import unstructure
+from ..errors import TakeOneValueError
 from ..models import Project, VideoContainer
 from ._lifecycle import PROJECT_PUBLISHED, PROJECT_STATUS_CHANGE, PROJECT_UNPUBLISHED
 from ._seed import WEBHOOK_EXAMPLE
@@ -144,7 +145,13 @@ def stale_event(event: Mapping[str, Any], seconds: float = 3600.0) -> dict[str, 
         older["timestamp"] = int(older["timestamp"] - seconds)
     project = older.get("project")
     if isinstance(project, dict) and isinstance(project.get("modified_date_time"), str):
-        modified = datetime.fromisoformat(project["modified_date_time"])
+        try:
+            modified = datetime.fromisoformat(project["modified_date_time"])
+        except ValueError:
+            raise TakeOneValueError(
+                "stale_event: project.modified_date_time is not an ISO 8601 date-time: "
+                f"{project['modified_date_time']!r:.40}"
+            ) from None
         if modified.tzinfo is None:
             modified = modified.replace(tzinfo=UTC)
         project["modified_date_time"] = unstructure_datetime(modified - timedelta(seconds=seconds))

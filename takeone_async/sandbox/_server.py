@@ -11,14 +11,15 @@ from aiohttp import web
 
 from .. import _signing
 from .._client import TakeOneClient
-from ..errors import TakeOneValueError
+from ..errors import TakeOneValueError, WaitTimeoutError
 from ..models import HeadshotProject, Project, ScriptGeneration
 from ._app import build_app
 from ._context import Context
 from ._engine import Delays, Engine
+from ._errors import SandboxStateError
 from ._faults import Faults
 from ._lifecycle import Media
-from ._sender import Delivery, WebhookSender, shown_url
+from ._sender import PENDING, Delivery, WebhookSender, shown_url
 from ._store import Store
 from ._validation import is_http_url
 
@@ -126,7 +127,7 @@ class Sandbox:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
         """Listen on ``host:port`` (0: a free port); connections are accepted when it returns."""
         if self._runner is not None:
-            raise RuntimeError("Sandbox.start: already started")
+            raise SandboxStateError("Sandbox.start: already started")
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await runner.setup()
         try:
@@ -144,7 +145,7 @@ class Sandbox:
     def url(self) -> str:
         """The base URL clients use, e.g. ``http://127.0.0.1:8787``."""
         if self._url is None:
-            raise RuntimeError("Sandbox.url: the sandbox is not started (await start() first)")
+            raise SandboxStateError("Sandbox.url: the sandbox is not started (await start() first)")
         return self._url
 
     def client(self, **kwargs: Any) -> TakeOneClient:
@@ -229,7 +230,14 @@ class Sandbox:
         return self.store.process_headshot_project(project_id)
 
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a bound
-        """Wait until no life-cycle step and no delivery is pending (TimeoutError otherwise)."""
+        """Wait until no life-cycle step and no delivery is pending; after ``timeout`` seconds,
+        :class:`~takeone_async.WaitTimeoutError` (also a ``TimeoutError``)."""
         stop_at = time.monotonic() + timeout
         await self.engine.settle(timeout)
-        await self.sender.drain(max(stop_at - time.monotonic(), 0.001))
+        try:
+            await self.sender.drain(max(stop_at - time.monotonic(), 0.001))
+        except TimeoutError:
+            pending = sum(1 for d in self.sender.deliveries if d.state == PENDING)
+            raise WaitTimeoutError(
+                f"sandbox: {pending} webhook delivery(ies) still pending after {timeout:g}s"
+            ) from None

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import standardwebhooks
 
-from takeone_async import TakeOneClient
+from takeone_async import TakeOneClient, TakeOneValueError
 from takeone_async.sandbox import Sandbox
 from takeone_async.testing import FIXTURE_DEFAULTS, post_events, sample_event, stale_event
 from tests.takeone_async.sandbox.conftest import Receiver, start_receiver
@@ -93,9 +93,17 @@ async def test_signed_repeats_share_one_id_and_verify(hooks: Receiver) -> None:
     assert event["timestamp"] == sample_event()["timestamp"] - 600
 
 
-async def test_bad_arguments_are_refused_before_sending(hooks: Receiver) -> None:
-    with pytest.raises(ValueError, match="order must be one of"):
-        await post_events(hooks.url, [sample_event()], order="random")
-    with pytest.raises(ValueError, match="repeat must be >= 1"):
-        await post_events(hooks.url, [sample_event()], repeat=0)
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"order": "random"}, "post_events: order must be one of given, reversed, shuffled"),
+    ({"repeat": 0}, "post_events: repeat must be >= 1, got 0"),
+    ({"secret": "whsec_!!"}, "post_events: secret: a Standard Webhooks secret must be 'whsec_'"),
+])
+async def test_bad_arguments_are_refused_before_sending(
+    hooks: Receiver, kwargs: dict[str, Any], message: str
+) -> None:
+    """Our error (still a ValueError), naming the helper and the argument."""
+    with pytest.raises(TakeOneValueError) as caught:
+        await post_events(hooks.url, [sample_event()], **kwargs)
+    assert str(caught.value).startswith(message)
+    assert isinstance(caught.value, ValueError)
     assert hooks.received == []

@@ -9,7 +9,7 @@ import pytest
 import standardwebhooks
 
 import webhooks
-from takeone_async import Project, VideoContainer, _signing
+from takeone_async import Project, TakeOneValueError, VideoContainer, _signing
 from takeone_async._converter import structure
 from takeone_async.sandbox import build_event, encode_event, sample_event, stale_event
 from takeone_async.sandbox._events import delivery_headers, new_message_id
@@ -106,6 +106,15 @@ def test_a_stale_copy_is_older_in_both_clocks_and_leaves_the_original() -> None:
         "timestamp": "x",
         "project": {"modified_date_time": "2024-01-01T00:00:00.000000Z"},
     }
+
+
+def test_a_stale_copy_of_an_event_with_a_bad_date_time_says_so() -> None:
+    event = sample_event(modified_date_time="last tuesday")
+    with pytest.raises(TakeOneValueError) as caught:
+        stale_event(event, 60)
+    assert str(caught.value) == (
+        "stale_event: project.modified_date_time is not an ISO 8601 date-time: 'last tuesday'"
+    )
 
 
 def test_built_events_parse_as_typed_webhook_events() -> None:

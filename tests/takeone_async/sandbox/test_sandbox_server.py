@@ -9,9 +9,21 @@ from typing import Any
 
 import pytest
 
-from takeone_async import AuthenticationError, TakeOneClient, TakeOneValueError
-from takeone_async.sandbox import Sandbox
-from tests.takeone_async.sandbox.conftest import FAST_CLIENT, FAST_SANDBOX, make_world, world_in
+from takeone_async import (
+    AuthenticationError,
+    TakeOneClient,
+    TakeOneError,
+    TakeOneValueError,
+    WaitTimeoutError,
+)
+from takeone_async.sandbox import Sandbox, SandboxStateError
+from tests.takeone_async.sandbox.conftest import (
+    FAST_CLIENT,
+    FAST_SANDBOX,
+    Receiver,
+    make_world,
+    world_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,14 +54,16 @@ def test_bad_settings_are_refused_naming_the_argument(
 
 async def test_the_url_exists_once_started_and_the_secret_never_shows() -> None:
     sandbox = Sandbox(client_secret="very-secret-value")
-    with pytest.raises(RuntimeError, match="not started"):
+    with pytest.raises(SandboxStateError, match="not started") as caught:
         _ = sandbox.url
+    assert isinstance(caught.value, TakeOneError)
+    assert isinstance(caught.value, RuntimeError)  # as before it had its own class
     assert "not started" in repr(sandbox)
     async with sandbox:
         assert sandbox.url.startswith("http://127.0.0.1:")
         assert sandbox.url in repr(sandbox)
         assert "very-secret-value" not in repr(sandbox)
-        with pytest.raises(RuntimeError, match="already started"):
+        with pytest.raises(SandboxStateError, match="already started"):
             await sandbox.start()
     await sandbox.close()
 
@@ -72,7 +86,7 @@ async def test_a_taken_port_is_an_oserror_and_leaks_nothing() -> None:
         with pytest.raises(OSError, match="address already in use") as caught:
             await sandbox.start(port=port)
         assert caught.value.errno == errno.EADDRINUSE
-        with pytest.raises(RuntimeError):
+        with pytest.raises(SandboxStateError):
             _ = sandbox.url
         await sandbox.start()
         await sandbox.close()
@@ -85,8 +99,26 @@ async def test_settle_gives_up_after_its_timeout() -> None:
             await sandbox.complete_recording(world.project.id)
             await client.projects.publish(world.project.id)
         assert sandbox.engine.busy
-        with pytest.raises(TimeoutError, match="1 step"):
+        with pytest.raises(WaitTimeoutError, match="1 step"):
             await sandbox.settle(timeout=0.05)
+
+
+async def test_settle_gives_up_on_deliveries_still_pending_after_its_timeout(
+    receiver: Receiver,
+) -> None:
+    """The sender's own wait times out with a bare TimeoutError: settle makes it ours."""
+    receiver.statuses = [500] * 10
+    async with Sandbox(
+        webhook_urls=[receiver.url], webhook_attempts=10, **{**FAST_SANDBOX, "webhook_backoff": 5}
+    ) as sandbox:
+        world = await world_in(sandbox)
+        await sandbox.complete_recording(world.project.id)
+        await receiver.wait_for(1)
+        with pytest.raises(WaitTimeoutError) as caught:
+            await sandbox.settle(timeout=0.05)
+        assert isinstance(caught.value, TimeoutError)
+        assert str(caught.value).startswith("sandbox: ")
+        assert "webhook delivery(ies) still pending after 0.05s" in str(caught.value)
 
 
 async def test_the_editing_delay_separates_the_two_recording_steps() -> None:
