@@ -4,7 +4,8 @@
 
     WebhookError
     ├── WebhookPayloadError (also ValueError)   the body is not a valid event; answer 400
-    ├── WebhookConfigError (also ValueError)    a route, authenticator or filter set up wrongly
+    ├── WebhookConfigError (also ValueError)    a route, check, filter, inbox or worker set up
+    │                                           wrongly (raised where it is created)
     ├── HandlerError                            handlers raised while dispatching; answer 500
     └── InboxError (webhooks.inbox)             the inbox's storage failed; answer 503
         └── InboxSchemaError                    the storage holds a schema this version cannot use
@@ -38,7 +39,8 @@ class WebhookPayloadError(WebhookError, ValueError):
 
 
 class WebhookConfigError(WebhookError, ValueError):
-    """A route, authenticator or filter configured wrongly (raised at set-up, never per request)."""
+    """A route, authenticator, filter, inbox or worker configured wrongly (raised at set-up,
+    never per request or per delivery)."""
 
 
 class HandlerError(WebhookError):

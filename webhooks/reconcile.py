@@ -23,7 +23,7 @@ import attrs
 from takeone_async import Project, TakeOneClient, TakeOneError
 from takeone_async._converter import unstructure
 
-from .errors import WebhookError
+from .errors import WebhookConfigError, WebhookError
 from .events import ProjectSummary, WebhookEvent
 from .inbox import Inbox, ProjectMark
 from .inbox._rules import supersedes
@@ -163,8 +163,8 @@ async def reconcile_every(
 ) -> int:
     """Run :func:`reconcile` now and every ``interval`` seconds until ``stop`` is set; a failed
     run is logged and the next one tried. Returns how many events were appended in all."""
-    if interval <= 0:
-        raise ValueError(f"reconcile_every: interval must be > 0, got {interval}")
+    if not interval > 0:
+        raise WebhookConfigError(f"reconcile_every: interval must be > 0, got {interval}")
     stop = stop or asyncio.Event()
     containers, people = list(video_containers), list(users)
     total = 0

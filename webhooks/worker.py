@@ -24,7 +24,7 @@ from datetime import timedelta
 
 import attrs
 
-from .errors import HandlerError, WebhookError, WebhookPayloadError
+from .errors import HandlerError, WebhookConfigError, WebhookError, WebhookPayloadError
 from .inbox import Delivery, Inbox, InboxError
 from .inbox._rules import from_seconds
 from .parsing import parse_event
@@ -47,7 +47,9 @@ class Backoff:
 
     def __attrs_post_init__(self) -> None:
         if not (self.base >= 0 and self.cap >= 0):
-            raise ValueError(f"Backoff: base and cap must be >= 0, got {self.base}, {self.cap}")
+            raise WebhookConfigError(
+                f"Backoff: base and cap must be >= 0, got {self.base}, {self.cap}"
+            )
 
     def delay(self, retry: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry ``retry``."""
@@ -105,11 +107,17 @@ class Worker:
         rng: random.Random | None = None,
     ) -> None:
         if concurrency < 1:
-            raise ValueError(f"Worker: concurrency must be >= 1, got {concurrency}")
+            raise WebhookConfigError(f"Worker: concurrency must be >= 1, got {concurrency}")
         if max_attempts < 1:
-            raise ValueError(f"Worker: max_attempts must be >= 1, got {max_attempts}")
-        if poll_interval <= 0:
-            raise ValueError(f"Worker: poll_interval must be > 0, got {poll_interval}")
+            raise WebhookConfigError(f"Worker: max_attempts must be >= 1, got {max_attempts}")
+        if not poll_interval > 0:
+            raise WebhookConfigError(f"Worker: poll_interval must be > 0, got {poll_interval}")
+        if not shutdown_timeout >= 0:
+            raise WebhookConfigError(
+                f"Worker: shutdown_timeout must be >= 0, got {shutdown_timeout}"
+            )
+        if heartbeat is not None and not heartbeat > 0:
+            raise WebhookConfigError(f"Worker: heartbeat must be > 0, got {heartbeat}")
         self.inbox = inbox
         self.router = router
         self.concurrency = concurrency

@@ -18,7 +18,7 @@ from takeone_async.sandbox import Sandbox
 from tests.conftest import load_sample
 from tests.webhooks.conftest import SECRET
 from tests.webhooks.inbox.support import wait_until
-from webhooks import QueryToken, WebhookEvent, WebhookRouter
+from webhooks import QueryToken, WebhookConfigError, WebhookEvent, WebhookRouter
 from webhooks.aiohttp import add_webhook_route
 from webhooks.inbox import Inbox, InboxError, MemoryInbox, ProjectMark, SQLiteInbox
 from webhooks.reconcile import (
@@ -186,8 +186,9 @@ async def test_reconcile_every_repeats_until_stopped_and_survives_a_failed_run(
     stop.set()
     assert await asyncio.wait_for(task, 5) == 2
     assert "storage down" in caplog.text
-    with pytest.raises(ValueError, match="interval"):
-        await reconcile_every(client, inbox, 0)
+    for interval in (0, -1, float("nan")):
+        with pytest.raises(WebhookConfigError, match="interval"):  # also a ValueError
+            await reconcile_every(client, inbox, interval)
 
 
 def test_synthetic_event_is_a_marked_status_change_with_the_listed_project() -> None:

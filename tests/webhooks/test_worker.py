@@ -18,7 +18,7 @@ import pytest
 
 from tests.webhooks.inbox.support import at, project_event, wait_until
 from webhooks import WebhookEvent, WebhookRouter
-from webhooks.errors import HandlerError
+from webhooks.errors import HandlerError, WebhookConfigError
 from webhooks.inbox import Inbox, InboxError, MemoryInbox, SQLiteInbox
 from webhooks.worker import Backoff, Worker, describe_error
 
@@ -321,10 +321,18 @@ async def test_run_until_idle_raises_when_work_remains(inbox: Inbox) -> None:
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("concurrency", 0), ("max_attempts", 0), ("poll_interval", 0)]
+    ("option", "value"),
+    [
+        ("concurrency", 0),
+        ("max_attempts", 0),
+        ("poll_interval", 0),
+        ("poll_interval", float("nan")),
+        ("shutdown_timeout", -1),
+        ("heartbeat", 0),
+    ],
 )
-def test_bad_settings_are_refused(option: str, value: int) -> None:
-    with pytest.raises(ValueError, match=option):
+def test_bad_settings_are_refused(option: str, value: float) -> None:
+    with pytest.raises(WebhookConfigError, match=option):  # also a ValueError
         Worker(MemoryInbox(), WebhookRouter(), **{option: value})
 
 
@@ -335,7 +343,7 @@ def test_backoff_doubles_up_to_the_cap_with_jitter_in_the_upper_half() -> None:
         delays = [backoff.delay(retry, rng) for _ in range(50)]
         assert all(step / 2 <= d <= step for d in delays)
     assert Worker(MemoryInbox(), WebhookRouter(), backoff=0.5).backoff == Backoff(base=0.5)
-    with pytest.raises(ValueError, match="Backoff"):
+    with pytest.raises(WebhookConfigError, match="Backoff"):
         Backoff(base=-1)
 
 

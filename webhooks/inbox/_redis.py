@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..errors import WebhookConfigError
 from ._errors import InboxError
 from ._redis_scripts import (
     ACK,
@@ -125,7 +126,7 @@ class RedisStreamInbox:
                 "RedisStreamInbox needs the redis package: pip install 'takeone-async[redis]'"
             ) from None
         if client is None and url is None:
-            raise ValueError("RedisStreamInbox: pass a redis:// url or client=")
+            raise WebhookConfigError("RedisStreamInbox: pass a redis:// url or client=")
         self.url = None if url is None else redact(url)
         self.stream, self.group = stream, group
         self.visibility_timeout = visibility_timeout
@@ -134,9 +135,12 @@ class RedisStreamInbox:
         self._clock = clock
         self._owns_client = client is None
         if client is None:
-            pool = redis.asyncio.BlockingConnectionPool.from_url(
-                url or "", max_connections=max_connections, timeout=visibility_timeout
-            )
+            try:
+                pool = redis.asyncio.BlockingConnectionPool.from_url(
+                    url or "", max_connections=max_connections, timeout=visibility_timeout
+                )
+            except ValueError as exc:  # not a redis URL: the message names no password
+                raise WebhookConfigError(f"RedisStreamInbox: {exc}") from None
             client = redis.asyncio.Redis.from_pool(pool)
         self._redis: Redis = client
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)

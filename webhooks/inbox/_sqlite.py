@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from ..errors import WebhookConfigError
 from ._errors import InboxError
 from ._rules import from_micros, from_seconds, micros, record_of
 from ._sqlite_schema import migrate
@@ -109,7 +110,7 @@ class SQLiteInbox:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if synchronous not in ("FULL", "NORMAL"):
-            raise ValueError(
+            raise WebhookConfigError(
                 f"SQLiteInbox: synchronous must be 'FULL' or 'NORMAL', not {synchronous!r}"
             )
         self.path = Path(path)

@@ -293,7 +293,10 @@ def test_reconcile_with_a_bad_base_url_is_one_line(
     ("url", "message"),
     [
         ("redis://:topsecret@[::1/0", "open_inbox('redis://***@[::1/0'): Invalid IPv6 URL"),
-        ("redis://:topsecret@h:port/0", "open_inbox('redis://:***@h:port/0'): Port could not"),
+        (
+            "redis://:topsecret@h:port/0",
+            "open_inbox('redis://:***@h:port/0'): RedisStreamInbox: Port could not",
+        ),
         ("sqlite:////nonexistent-dir/inbox.db", "unable to open database file"),
         ("redis://:topsecret@127.0.0.1:1/0", "Redis inbox 'takeone:webhooks' (open): Connection"),
     ],

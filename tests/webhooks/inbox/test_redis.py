@@ -14,6 +14,7 @@ import redis.asyncio
 
 from tests.webhooks.inbox.conftest import MakeInbox
 from tests.webhooks.inbox.support import ROOT, RedisServer, project_event
+from webhooks.errors import WebhookConfigError
 from webhooks.inbox import InboxCounts, InboxError, RedisStreamInbox
 
 pytestmark = pytest.mark.timeout(30)
@@ -103,8 +104,25 @@ async def test_a_client_passed_in_is_used_and_left_open(redis_server: RedisServe
         assert await client.xlen("test:shared-client") == 3
     finally:
         await client.aclose()
-    with pytest.raises(ValueError, match="url or client"):
-        RedisStreamInbox()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({}, "RedisStreamInbox: pass a redis:// url or client="),
+        ({"url": "ftp://u:topsecret@h/0"}, "RedisStreamInbox: Redis URL must specify one of"),
+        ({"url": "redis://:topsecret@h:port/0"}, "RedisStreamInbox: Port could not be cast"),
+        ({"url": "redis://:topsecret@[::1/0"}, "RedisStreamInbox: Invalid IPv6 URL"),
+    ],
+)
+def test_a_wrong_url_is_a_config_error_without_the_password(
+    arguments: dict[str, str], message: str
+) -> None:
+    with pytest.raises(WebhookConfigError) as caught:
+        RedisStreamInbox(**arguments)
+    assert str(caught.value).startswith(message)
+    assert "topsecret" not in str(caught.value)
+    assert isinstance(caught.value, ValueError)  # what it raised before
 
 
 async def test_appends_reconnect_after_the_server_drops_the_connection(

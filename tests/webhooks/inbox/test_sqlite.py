@@ -24,6 +24,7 @@ from tests.webhooks.inbox.support import (
     stop_process,
     wait_until,
 )
+from webhooks.errors import WebhookConfigError
 from webhooks.inbox import InboxCounts, InboxError, InboxSchemaError, ProjectMark, SQLiteInbox
 from webhooks.inbox import _sqlite as sqlite_module
 from webhooks.inbox._sqlite_schema import LATEST_VERSION
@@ -156,7 +157,7 @@ async def test_wal_and_synchronous_full_by_default(tmp_path: Path) -> None:
         assert await inbox._select("PRAGMA synchronous") == [(2,)]  # FULL
     async with SQLiteInbox(tmp_path / "i.db", synchronous="NORMAL") as inbox:
         assert await inbox._select("PRAGMA synchronous") == [(1,)]
-    with pytest.raises(ValueError, match="synchronous"):
+    with pytest.raises(WebhookConfigError, match="synchronous"):  # also a ValueError
         SQLiteInbox(tmp_path / "i.db", synchronous="OFF")  # type: ignore[arg-type]
     assert "synchronous='NORMAL'" in repr(inbox)
 

@@ -46,7 +46,10 @@ def test_memory_url() -> None:
         ("sqlite:///x.db?synchronous=OFF", "synchronous must be 'FULL' or 'NORMAL'"),
         ("redis://:topsecret@h/0?bogus=1", "open_inbox('redis://:***@h/0?bogus=1')"),
         ("redis://:topsecret@[::1/0", "open_inbox('redis://***@[::1/0'): Invalid IPv6 URL"),
-        ("redis://:topsecret@h:port/0", "open_inbox('redis://:***@h:port/0'): Port could not"),
+        (
+            "redis://:topsecret@h:port/0",
+            "open_inbox('redis://:***@h:port/0'): RedisStreamInbox: Port could not",
+        ),
         ("redis://[::1/0", "open_inbox('redis://[::1/0'): Invalid IPv6 URL"),
     ],
 )
