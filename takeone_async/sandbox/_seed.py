@@ -100,6 +100,36 @@ HEADSHOT_CONTAINER_TEMPLATES: list[dict[str, Any]] = [
     }
 ]
 
+# The documented example's media: one stream manifest and one set of preview images for every
+# format, the same in the project and the container summaries.
+_STREAM_SRC = "https://customer-xxxxxx.cloudflarestream.com/xxxxxx/manifest/video.m3u8"
+_HLS = "application/x-mpegURL"
+
+
+def _images() -> dict[str, str]:
+    base = "https://imagedelivery.net/xxxxxx/xxxxxx"
+    return {
+        "original": f"{base}/original",
+        "high_res": f"{base}/3840",
+        "medium_res": f"{base}/1920",
+    }
+
+
+def _video_stream(video_format: str) -> dict[str, Any]:
+    """A ``published_video_stream`` / ``video_stream`` object."""
+    return {
+        "src": _STREAM_SRC,
+        "type": _HLS,
+        "video_format": video_format,
+        "preview_images": _images(),
+    }
+
+
+def _publishing_info(*formats: str) -> dict[str, Any]:
+    """A ``publishing_info`` object: the video and images of each format."""
+    return {f: {"video": {"src": _STREAM_SRC, "type": _HLS}, "images": _images()} for f in formats}
+
+
 # The documented webhook body (examples/webhook_project_published.json): the base of sample events.
 WEBHOOK_EXAMPLE: dict[str, Any] = {
     "type": "project_published",
@@ -113,40 +143,8 @@ WEBHOOK_EXAMPLE: dict[str, Any] = {
         "language": "en",
         "created_date_time": "2024-04-26T22:16:41.432197Z",
         "modified_date_time": "2024-04-30T16:10:59.412675Z",
-        "published_video_stream": {
-            "src": "https://customer-xxxxxx.cloudflarestream.com/xxxxxx/manifest/video.m3u8",
-            "type": "application/x-mpegURL",
-            "video_format": "landscape",
-            "preview_images": {
-                "original": "https://imagedelivery.net/xxxxxx/xxxxxx/original",
-                "high_res": "https://imagedelivery.net/xxxxxx/xxxxxx/3840",
-                "medium_res": "https://imagedelivery.net/xxxxxx/xxxxxx/1920",
-            },
-        },
-        "publishing_info": {
-            "portrait": {
-                "video": {
-                    "src": "https://customer-xxxxxx.cloudflarestream.com/xxxxxx/manifest/video.m3u8",
-                    "type": "application/x-mpegURL",
-                },
-                "images": {
-                    "original": "https://imagedelivery.net/xxxxxx/xxxxxx/original",
-                    "high_res": "https://imagedelivery.net/xxxxxx/xxxxxx/3840",
-                    "medium_res": "https://imagedelivery.net/xxxxxx/xxxxxx/1920",
-                },
-            },
-            "landscape": {
-                "video": {
-                    "src": "https://customer-xxxxxx.cloudflarestream.com/xxxxxx/manifest/video.m3u8",
-                    "type": "application/x-mpegURL",
-                },
-                "images": {
-                    "original": "https://imagedelivery.net/xxxxxx/xxxxxx/original",
-                    "high_res": "https://imagedelivery.net/xxxxxx/xxxxxx/3840",
-                    "medium_res": "https://imagedelivery.net/xxxxxx/xxxxxx/1920",
-                },
-            },
-        },
+        "published_video_stream": _video_stream("landscape"),
+        "publishing_info": _publishing_info("portrait", "landscape"),
     },
     "video_container": {
         "id": "7fd3964f-9f4b-49f4-a2d7-74c2927498b7",
@@ -156,39 +154,7 @@ WEBHOOK_EXAMPLE: dict[str, Any] = {
         "language": "en",
         "created_date_time": "2024-04-26T22:16:41.127624Z",
         "modified_date_time": "2024-04-26T22:16:41.127644Z",
-        "video_stream": {
-            "src": "https://customer-xxxxxx.cloudflarestream.com/xxxxxx/manifest/video.m3u8",
-            "type": "application/x-mpegURL",
-            "video_format": "landscape",
-            "preview_images": {
-                "original": "https://imagedelivery.net/xxxxxx/xxxxxx/original",
-                "high_res": "https://imagedelivery.net/xxxxxx/xxxxxx/3840",
-                "medium_res": "https://imagedelivery.net/xxxxxx/xxxxxx/1920",
-            },
-        },
-        "publishing_info": {
-            "portrait": {
-                "video": {
-                    "src": "https://customer-xxxxxx.cloudflarestream.com/xxxxxx/manifest/video.m3u8",
-                    "type": "application/x-mpegURL",
-                },
-                "images": {
-                    "original": "https://imagedelivery.net/xxxxxx/xxxxxx/original",
-                    "high_res": "https://imagedelivery.net/xxxxxx/xxxxxx/3840",
-                    "medium_res": "https://imagedelivery.net/xxxxxx/xxxxxx/1920",
-                },
-            },
-            "landscape": {
-                "video": {
-                    "src": "https://customer-xxxxxx.cloudflarestream.com/xxxxxx/manifest/video.m3u8",
-                    "type": "application/x-mpegURL",
-                },
-                "images": {
-                    "original": "https://imagedelivery.net/xxxxxx/xxxxxx/original",
-                    "high_res": "https://imagedelivery.net/xxxxxx/xxxxxx/3840",
-                    "medium_res": "https://imagedelivery.net/xxxxxx/xxxxxx/1920",
-                },
-            },
-        },
+        "video_stream": _video_stream("landscape"),
+        "publishing_info": _publishing_info("portrait", "landscape"),
     },
 }

@@ -13,6 +13,7 @@ from takeone_async import Project, TakeOneValueError, VideoContainer, _signing
 from takeone_async._converter import structure
 from takeone_async.sandbox import build_event, encode_event, sample_event, stale_event
 from takeone_async.sandbox._events import delivery_headers, new_message_id
+from takeone_async.sandbox._seed import WEBHOOK_EXAMPLE
 from tests.conftest import load_sample, sample_bytes
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -106,6 +107,23 @@ def test_a_stale_copy_is_older_in_both_clocks_and_leaves_the_original() -> None:
         "timestamp": "x",
         "project": {"modified_date_time": "2024-01-01T00:00:00.000000Z"},
     }
+
+
+def test_the_seeded_example_is_the_documented_body_and_shares_no_object() -> None:
+    """The example is built from small helpers: it must still equal the documented file, and
+    no two of its objects may be one object (a change to one stream would change another)."""
+    assert WEBHOOK_EXAMPLE == DOCUMENTED
+    seen: list[object] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict | list):
+            assert all(value is not other for other in seen)
+            seen.append(value)
+            for item in value.values() if isinstance(value, dict) else value:
+                walk(item)
+
+    walk(WEBHOOK_EXAMPLE)
+    assert len(seen) > 20
 
 
 def test_a_stale_copy_of_an_event_with_a_bad_date_time_says_so() -> None:
