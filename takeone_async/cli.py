@@ -22,6 +22,7 @@ from .errors import TakeOneError
 
 __all__ = [
     "CommandError",
+    "add_sandbox",
     "add_server_arguments",
     "build_parser",
     "listen_error",
@@ -29,6 +30,7 @@ __all__ = [
     "os_reason",
     "port_number",
     "positive_int",
+    "run_sandbox",
     "serve_sandbox",
     "wait_for_stop",
 ]

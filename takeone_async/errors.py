@@ -17,6 +17,8 @@
     ├── InvalidResponseError                  a 2xx whose body is not JSON or not the documented shape
     ├── PaginationError                       a ``next`` link that loops or leaves the base URL's origin
     └── WaitTimeoutError (also TimeoutError)  a polling helper gave up
+
+:func:`status_error_class` maps an HTTP status to its :class:`APIStatusError` subclass.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "TakeOneError",
     "TakeOneValueError",
     "WaitTimeoutError",
+    "status_error_class",
 ]
 
 

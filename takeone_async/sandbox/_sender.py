@@ -16,7 +16,7 @@ import attrs
 
 from ._events import delivery_headers, encode_event, new_message_id
 
-__all__ = ["Delivery", "DeliveryAttempt", "WebhookSender", "post_event", "redact_url"]
+__all__ = ["Delivery", "DeliveryAttempt", "WebhookSender", "post_event", "redact_url", "shown_url"]
 
 logger = logging.getLogger("takeone_async.sandbox")
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"

@@ -347,3 +347,12 @@ async def test_python_dash_m_runs_the_same_command() -> None:
 def test_the_console_script_is_installed() -> None:
     assert SCRIPT.exists()
     assert os.access(SCRIPT, os.X_OK)
+
+
+def test_every_public_name_defined_in_the_module_is_exported() -> None:
+    defined = {
+        name
+        for name, value in vars(cli).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == cli.__name__
+    }
+    assert defined == set(cli.__all__)
