@@ -45,6 +45,8 @@ __all__ = [
     "add_send",
     "describe",
     "register",
+    "run_listen",
+    "run_send",
     "send",
     "serve_listen",
 ]

@@ -30,7 +30,7 @@ from .inbox._rules import from_seconds
 from .parsing import parse_event
 from .router import WebhookRouter
 
-__all__ = ["Backoff", "Worker", "WorkerStats"]
+__all__ = ["Backoff", "Worker", "WorkerStats", "default_consumer", "describe_error"]
 
 logger = logging.getLogger("webhooks.worker")
 

@@ -1,9 +1,14 @@
-"""The public surface of ``webhooks``: exactly the intended names, one error tree, and aiohttp
-imported by the adapter module alone."""
+"""The public surface of ``webhooks``: exactly the intended names, every module's public
+functions and classes in its ``__all__``, one error tree, and no aiohttp import in the pure
+modules."""
 
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
+import os
+import pkgutil
 from pathlib import Path
 
 import webhooks
@@ -59,6 +64,44 @@ def test_every_exported_error_is_a_webhook_error() -> None:
     errors = [getattr(webhooks, n) for n in webhooks.__all__ if n.endswith("Error")]
     assert len(errors) == 4
     assert all(issubclass(error, webhooks.WebhookError) for error in errors)
+
+
+def test_each_module_lists_its_public_functions_and_classes_in_all() -> None:
+    names = ["webhooks", *(m.name for m in pkgutil.walk_packages(webhooks.__path__, "webhooks."))]
+    assert "webhooks.worker" in names
+    unlisted = {}
+    for name in names:
+        module = importlib.import_module(name)
+        listed = set(getattr(module, "__all__", ()))
+        assert all(hasattr(module, n) for n in listed), name
+        defined = {
+            n
+            for n, value in vars(module).items()
+            if not n.startswith("_")
+            and (inspect.isfunction(value) or inspect.isclass(value))
+            and value.__module__ == name
+        }
+        if defined - listed:
+            unlisted[name] = sorted(defined - listed)
+    assert unlisted == {}
+
+
+def test_the_filters_import_from_the_package_and_from_webhooks_filters() -> None:
+    from webhooks import Deduplicate, DropStale, EventFilter, filters
+
+    assert (Deduplicate, DropStale, EventFilter) == (
+        filters.Deduplicate,
+        filters.DropStale,
+        filters.EventFilter,
+    )
+    assert {"Deduplicate", "DropStale", "EventFilter"} <= set(filters.__all__)
+
+
+def test_the_worker_helpers_are_public() -> None:
+    from webhooks.worker import default_consumer, describe_error
+
+    assert default_consumer().endswith(f"-{os.getpid()}")
+    assert describe_error(ValueError("bad")) == "ValueError: bad"
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -30,6 +30,10 @@ __all__ = [
     "load_router",
     "positive_int",
     "positive_seconds",
+    "run_dead_letters_list",
+    "run_dead_letters_replay",
+    "run_reconcile",
+    "run_worker",
 ]
 
 INBOX_HELP = (
