@@ -1,4 +1,9 @@
-"""Typed models of the TakeOne API's resources: frozen, slotted attrs classes."""
+"""Typed models of the TakeOne API's resources: frozen, slotted attrs classes.
+
+They compare equal field by field (``extra`` included) and are hashable, so they can be set
+members and dict keys; the hash leaves out ``extra`` and the other mappings (dicts, which can
+change), so equal models hash equal and a model's hash never changes (see ``_hash``).
+"""
 
 from .app_users import AppUser, AppUserProject, AppUserState, AppUserStatus, AuthCode
 from .headshots import (

@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from ._hash import hash_by_value
+
 __all__ = ["AppUser", "AppUserProject", "AppUserState", "AppUserStatus", "AuthCode"]
 
 
@@ -21,6 +23,7 @@ class AppUserState(StrEnum):
     INACTIVE = "inactive"
 
 
+@hash_by_value
 @attrs.frozen
 class AppUserStatus:
     """A user's state and when it was reached."""
@@ -30,6 +33,7 @@ class AppUserStatus:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class AppUserProject:
     """The short project entry listed on an app user."""
@@ -41,6 +45,7 @@ class AppUserProject:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class AppUser:
     """A member of the platform who records videos in TakeOne's app."""
@@ -59,6 +64,7 @@ class AppUser:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class AuthCode:
     """The answer of ``app_users/authorize``."""

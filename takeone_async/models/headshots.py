@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from ._hash import hash_by_value
 from .projects import TripodInclusion
 from .video_containers import ContainerType
 
@@ -27,6 +28,7 @@ class HeadshotProjectState(StrEnum):
     PROCESSING = "processing"
 
 
+@hash_by_value
 @attrs.frozen
 class HeadshotContainerTemplate:
     """A template that headshot containers are made from."""
@@ -48,6 +50,7 @@ class HeadshotContainerTemplate:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class HeadshotContainer:
     """A headshot slot for one user, made from a template."""
@@ -63,6 +66,7 @@ class HeadshotContainer:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class HeadshotProject:
     """One headshot session; ``shots`` is undocumented and kept as raw JSON."""

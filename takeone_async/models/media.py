@@ -8,6 +8,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from ._hash import hash_by_value
+
 __all__ = [
     "PreviewFormat",
     "PreviewImages",
@@ -29,6 +31,7 @@ class VideoFormat(StrEnum):
     SQUARE = "square"
 
 
+@hash_by_value
 @attrs.frozen
 class PreviewImages:
     """Still images of a video at several resolutions."""
@@ -42,6 +45,7 @@ class PreviewImages:
 PublishedImages: TypeAlias = PreviewImages
 
 
+@hash_by_value
 @attrs.frozen
 class VideoStream:
     """The deprecated single-stream shape (``published_video_stream``, ``video_stream``)."""
@@ -53,6 +57,7 @@ class VideoStream:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class PublishedVideo:
     """A published stream: ``src`` is the HLS manifest URL."""
@@ -62,6 +67,7 @@ class PublishedVideo:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class PublishingFormat:
     """One format of a published video: ``.video.src`` streams it, ``.images`` show it."""
@@ -71,6 +77,7 @@ class PublishingFormat:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class PreviewFormat:
     """One format of the low-resolution preview shown before publishing."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from ._hash import hash_by_value
 from .media import PreviewFormat, PublishingFormat, VideoStream
 
 __all__ = ["Project", "ProjectState", "PublishingStatus", "ScriptInclusion", "TripodInclusion"]
@@ -46,6 +47,7 @@ class ScriptInclusion(StrEnum):
     UNSCRIPTED = "unscripted"
 
 
+@hash_by_value
 @attrs.frozen
 class Project:
     """One recording of a video container by an app user."""

@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from ._hash import hash_by_value
+
 __all__ = ["ScriptGeneration", "ScriptGenerationState", "ScriptGenerationTemplate"]
 
 
@@ -20,6 +22,7 @@ class ScriptGenerationState(StrEnum):
     ERROR = "error"
 
 
+@hash_by_value
 @attrs.frozen
 class ScriptGenerationTemplate:
     """A prompt whose parameters are described by a JSON Schema (kept as raw JSON)."""
@@ -35,6 +38,7 @@ class ScriptGenerationTemplate:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class ScriptGeneration:
     """One run of a script generation template; ``script`` is empty until completed."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from ._hash import hash_by_value
 from .media import PublishingFormat, VideoFormat, VideoStream
 
 __all__ = [
@@ -42,6 +43,7 @@ class Inclusion(StrEnum):
     DEFER_TO_USER = "defer_to_user"
 
 
+@hash_by_value
 @attrs.frozen
 class VideoContainerTemplate:
     """A template that video containers are made from."""
@@ -68,6 +70,7 @@ class VideoContainerTemplate:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+@hash_by_value
 @attrs.frozen
 class VideoContainer:
     """A profile slot made from a template; its projects are recordings."""

@@ -23,6 +23,7 @@ from takeone_async import (
     VideoContainerTemplate,
     VideoFormat,
 )
+from takeone_async import models as models_module
 from takeone_async._converter import StructureError, structure, unstructure
 from takeone_async.models import AuthCode
 from tests.conftest import SAMPLES, load_sample
@@ -233,3 +234,55 @@ def test_a_null_format_entry_does_not_fail_the_project() -> None:
     assert project.publishing_info["landscape"].video is not None
     assert project.preview_info is not None
     assert project.preview_info.get("portrait") is None
+
+
+MODELS = sorted(
+    {
+        cls
+        for cls in vars(models_module).values()
+        if isinstance(cls, type) and attrs.has(cls) and cls is not models_module.Page
+    },
+    key=lambda cls: cls.__name__,
+)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda cls: cls.__name__)
+def test_every_model_is_hashable_even_with_its_mappings_filled(model: type) -> None:
+    required = {f.name: "x" for f in attrs.fields(model) if f.default is attrs.NOTHING}
+    mappings = {
+        f.name: {"k": [1, {"deep": True}]}
+        for f in attrs.fields(model)
+        if f.name == "extra" or "Mapping" in str(f.type)
+    }
+    assert "extra" in mappings
+    obj = model(**required, **mappings)
+    again = model(**required, **copy.deepcopy(mappings))
+    assert obj == again
+    assert hash(obj) == hash(again)
+    assert {obj, again} == {obj}
+
+
+@pytest.mark.parametrize("name", RESPONSE_SAMPLES)
+def test_structured_answers_hash_equal_when_equal(name: str) -> None:
+    model = RESPONSE_SAMPLES[name].model
+    for data in _objects(name):
+        first, second = structure(data, model), structure(copy.deepcopy(data), model)
+        assert first == second
+        assert hash(first) == hash(second)
+        assert len({first, second}) == 1
+
+
+def test_models_as_set_members_and_dict_keys_keep_equality_semantics() -> None:
+    """Equal models are one key; the same id with other fields is another model. The hash
+    leaves out ``extra`` and the mappings (dicts, which can change), so changing one in place
+    does not lose the model in a set."""
+    ada = AppUser(id="u1", given_name="Ada", extra={"tier": "gold"})
+    renamed = attrs.evolve(ada, given_name="Augusta")
+    other_extra = attrs.evolve(ada, extra={"tier": "silver"})
+    users = {ada, AppUser(id="u1", given_name="Ada", extra={"tier": "gold"}), renamed, other_extra}
+    assert len(users) == 3
+    assert {ada: 1}[AppUser(id="u1", given_name="Ada", extra={"tier": "gold"})] == 1
+    before = hash(ada)
+    ada.extra["tier"] = "platinum"  # type: ignore[index]
+    assert hash(ada) == before
+    assert ada in users
