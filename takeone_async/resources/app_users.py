@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Unpack
 
+from .._http import CALL_OPTIONS, check_options
 from .._pagination import ListCall
 from ..errors import (
     APIConnectionError,
+    APITimeoutError,
     ConflictError,
     RateLimitError,
     ServerError,
@@ -125,28 +128,42 @@ class AppUsers(Resource):
         Idempotent as a whole, so it retries as a whole: after a create that failed in a way
         that may have stored the user anyway (5xx, timeout, dropped connection, 429), it looks
         the user up again before creating again. ``attempts`` defaults to max_retries + 1.
+        The call options apply too: ``timeout``/``connect_timeout`` to each request,
+        ``max_retries`` to the default ``attempts``, ``deadline`` to the whole operation.
         """
+        call = "app_users.get_or_create"
         check_text(external_id, "external_id")
+        options = {name: fields.pop(name) for name in CALL_OPTIONS if name in fields}
         unknown = set(fields) - {"given_name", "family_name", "email_address"}
         if unknown:
-            raise TakeOneValueError(
-                f"app_users.get_or_create: unknown field(s) {', '.join(sorted(unknown))}"
-            )
+            raise TakeOneValueError(f"{call}: unknown field(s) {', '.join(sorted(unknown))}")
+        check_options(call, options)
         policy = self._client.retry_policy
-        total = policy.max_retries + 1 if attempts is None else attempts
+        retries = options.pop("max_retries", policy.max_retries)
+        total = retries + 1 if attempts is None else attempts
         if total < 1:
-            raise TakeOneValueError("app_users.get_or_create: attempts must be >= 1")
+            raise TakeOneValueError(f"{call}: attempts must be >= 1")
+        deadline = options.pop("deadline", self._client.deadline)
+        stop_at = None if deadline is None else time.monotonic() + deadline
         for attempt in range(1, total + 1):
-            existing = await self.find_by_external_id(external_id)
+            if stop_at is not None:
+                options["deadline"] = _remaining(call, stop_at, deadline, attempt)
+            existing = await self.find_by_external_id(external_id, **options)
             if existing is not None:
                 return existing
+            if stop_at is not None:
+                options["deadline"] = _remaining(call, stop_at, deadline, attempt)
             try:
-                return await self.create(external_id=external_id, max_retries=0, **fields)
+                return await self.create(
+                    external_id=external_id, max_retries=0, **options, **fields
+                )
             except _RETRYABLE_CREATE_FAILURES as exc:
                 if attempt >= total:
                     raise
                 retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
                 delay = policy.delay(attempt, retry_after)
+                if stop_at is not None and time.monotonic() + delay >= stop_at:
+                    raise
                 logger.info(
                     "app_users.get_or_create: create failed (%s); looking up again in %.2fs",
                     exc,
@@ -154,3 +171,13 @@ class AppUsers(Resource):
                 )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _remaining(call: str, stop_at: float, deadline: float, attempt: int) -> float:
+    """What is left of ``get_or_create``'s deadline for its next request, or the timeout error."""
+    left = stop_at - time.monotonic()
+    if left <= 0:
+        raise APITimeoutError(
+            f"{call}: deadline of {deadline}s exceeded in attempt {attempt}", method="", url=""
+        )
+    return left

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,15 @@ import pytest
 from aioresponses import aioresponses as AioResponses
 from yarl import URL
 
-from takeone_async import BadRequestError, RateLimitError, ServerError, TakeOneClient
+from takeone_async import (
+    APITimeoutError,
+    BadRequestError,
+    RateLimitError,
+    ServerError,
+    TakeOneClient,
+    TakeOneValueError,
+)
+from takeone_async.resources import app_users as app_users_module
 from tests.conftest import API
 from tests.takeone_async.conftest import (
     LiveAPI,
@@ -199,3 +208,71 @@ async def test_create_and_update_send_any_external_id_in_the_body(
 def only_one(requests: list[Any]) -> Any:
     assert len(requests) == 1
     return requests[0]
+
+
+async def test_get_or_create_passes_call_options_to_each_request(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([]))
+    mock_api.post(USERS, status=201, payload=ADA)
+    user = await client.app_users.get_or_create(
+        external_id="42", timeout=7.5, connect_timeout=2.0, **FIELDS
+    )
+    assert user.id == "u-ada"
+    timeouts = [call.kwargs["timeout"] for calls in mock_api.requests.values() for call in calls]
+    assert [(t.total, t.connect) for t in timeouts] == [(7.5, 2.0), (7.5, 2.0)]
+
+
+async def test_get_or_create_max_retries_sets_its_attempts(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
+    mock_api.post(USERS, status=500, body="boom", repeat=True)
+    with pytest.raises(ServerError):
+        await client.app_users.get_or_create(external_id="42", max_retries=0)
+    assert len(sent(mock_api, "POST", USERS)) == 1
+
+
+async def test_get_or_create_deadline_stops_before_a_wait_it_cannot_afford(
+    make_client: Callable[..., TakeOneClient], mock_api: AioResponses, sleeps: SleepRecorder
+) -> None:
+    """A Retry-After beyond the operation's deadline raises at once instead of sleeping."""
+    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
+    mock_api.post(USERS, status=429, body="", headers={"Retry-After": "5"}, repeat=True)
+    client = make_client(retry_after_cap=60)
+    with pytest.raises(RateLimitError):
+        await client.app_users.get_or_create(external_id="42", deadline=2.0)
+    assert sleeps.delays == []
+    assert len(sent(mock_api, "POST", USERS)) == 1
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"timeout": 0}, "app_users.get_or_create: timeout must be a number > 0"),
+    ({"deadline": -1}, "app_users.get_or_create: deadline must be a number > 0 or None"),
+    ({"nickname": "x"}, r"app_users.get_or_create: unknown field\(s\) nickname"),
+])
+async def test_get_or_create_rejects_bad_options_before_any_request(
+    client: TakeOneClient, mock_api: AioResponses, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(TakeOneValueError, match=message):
+        await client.app_users.get_or_create(external_id="42", **options)
+    assert count_requests(mock_api) == 0
+
+
+async def test_get_or_create_deadline_bounds_the_whole_operation(
+    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+) -> None:
+    """A create that hangs uses up the deadline; get_or_create then raises, not looking again."""
+    live_api.reply(200, page_body([]))
+    live_api.reply(201, ADA, hang=True)
+    client = make_client(base_url=live_api.url, timeout=10)
+    with pytest.raises(APITimeoutError, match=r"POST /api/v1/app_users: timed out"):
+        await client.app_users.get_or_create(external_id="42", deadline=0.2)
+    assert [method for method, _, _ in live_api.seen] == ["GET", "POST"]
+
+
+def test_get_or_create_names_itself_when_its_deadline_is_spent_between_requests() -> None:
+    spent = time.monotonic() - 0.01
+    with pytest.raises(APITimeoutError, match=r"^app_users.get_or_create: deadline of 1.5s"):
+        app_users_module._remaining("app_users.get_or_create", spent, 1.5, 2)
+    assert 0 < app_users_module._remaining("x", time.monotonic() + 5, 5, 1) <= 5
