@@ -223,9 +223,9 @@ def test_python_dash_m_in_process(
 # -- real processes: the README's commands --------------------------------------------------
 
 README_COMMANDS = """\
-takeone webhooks listen --port 8788 --token dev-token
-takeone sandbox --port 8787 --publish-delay 0.5 --webhook-url "http://127.0.0.1:8788/webhooks?token=dev-token"
-takeone webhooks send project_published --url "http://127.0.0.1:8788/webhooks?token=dev-token"
+.venv/bin/takeone webhooks listen --port 8788 --token dev-token
+.venv/bin/takeone sandbox --port 8787 --publish-delay 0.5 --webhook-url "http://127.0.0.1:8788/webhooks?token=dev-token"
+.venv/bin/takeone webhooks send project_published --url "http://127.0.0.1:8788/webhooks?token=dev-token"
 """
 SCRIPT = Path(sys.executable).parent / "takeone"
 
@@ -243,7 +243,7 @@ def readme_commands() -> list[list[str]]:
     commands = []
     for line in README_COMMANDS.splitlines():
         argv = shlex.split(line)
-        assert argv[0] == "takeone"
+        assert argv[0] == ".venv/bin/takeone"
         for default, port in ports.items():
             argv = [arg.replace(default, port) for arg in argv]
         commands.append([str(SCRIPT), *argv[1:]])
