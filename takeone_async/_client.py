@@ -113,7 +113,8 @@ class TakeOneClient:
         base_origin = _http.origin(base_url)
         if base_origin is None or base_origin[0] not in ("http", "https") or not base_origin[1]:
             raise TakeOneValueError(
-                f"TakeOneClient: base_url must be an http(s) URL, got {base_url!r}"
+                "TakeOneClient: base_url must be an http(s) URL, got "
+                f"{_http.redact_url(base_url) if isinstance(base_url, str) else base_url!r:.80}"
             )
         _http.check_options(
             "TakeOneClient",

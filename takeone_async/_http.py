@@ -10,7 +10,7 @@ import string
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
 
@@ -137,6 +137,39 @@ def check_text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise TakeOneValueError(f"{name} must be a non-empty string, got {value!r:.40}")
     return value
+
+
+def redact_url(url: str, *, path_token: bool = False) -> str:
+    """``url`` with the password and every query value hidden: what logs and messages may show.
+
+    ``path_token=True`` hides the final path segment too (the last non-empty one), where a
+    receiver authenticating with a path token (``webhooks.PathToken``) keeps its secret:
+    ``http://127.0.0.1:8080/hooks/<secret>`` shows as ``http://127.0.0.1:8080/hooks/***``.
+    A URL too broken to split shows only its scheme and host part, never what may be secret.
+    """
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        before_query = url.partition("?")[0].partition("#")[0]
+        scheme, sep, rest = before_query.rpartition("://")
+        rest = rest.partition("/")[0] if path_token else rest
+        return f"{scheme}{sep}{'***@' if '@' in rest else ''}{rest.rpartition('@')[2]}"
+    netloc = parts.netloc
+    if password is not None:
+        netloc = netloc.replace(f":{password}@", ":***@", 1)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(k, "***") for k, _ in pairs], safe="*")
+    path = _hide_final_segment(parts.path) if path_token else parts.path
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def _hide_final_segment(path: str) -> str:
+    trimmed = path.rstrip("/")
+    head, slash, segment = trimmed.rpartition("/")
+    if not segment:
+        return path
+    return f"{head}{slash}***{path[len(trimmed) :]}"
 
 
 def build_url(base_url: str, path: str, params: Mapping[str, Any] | None = None) -> str:

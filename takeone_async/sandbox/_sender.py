@@ -9,11 +9,11 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import aiohttp
 import attrs
 
+from .._http import redact_url
 from ._events import delivery_headers, encode_event, new_message_id
 
 __all__ = ["Delivery", "DeliveryAttempt", "WebhookSender", "post_event", "redact_url", "shown_url"]
@@ -23,38 +23,10 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 _MAX_BACKOFF = 30.0
 
 
-def redact_url(url: str, *, path_token: bool = False) -> str:
-    """``url`` with the password and every query value hidden: what logs and records may show.
-
-    ``path_token=True`` hides the final path segment too (the last non-empty one), where a
-    receiver authenticating with a path token (``webhooks.PathToken``) keeps its secret:
-    ``http://127.0.0.1:8080/hooks/<secret>`` shows as ``http://127.0.0.1:8080/hooks/***``.
-    """
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = urlencode([(k, "***") for k, _ in pairs], safe="*")
-    path = _hide_final_segment(parts.path) if path_token else parts.path
-    return urlunsplit((parts.scheme, netloc, path, query, ""))
-
-
 def shown_url(url: str) -> str:
     """How the sandbox shows a webhook URL in its records, logs and messages: it cannot know
     whether the receiver checks a path token, so the final path segment is always hidden."""
-    try:
-        return redact_url(url, path_token=True)
-    except ValueError:  # too broken to split (an unclosed IPv6 bracket): show none of it
-        return "***"
-
-
-def _hide_final_segment(path: str) -> str:
-    trimmed = path.rstrip("/")
-    head, slash, segment = trimmed.rpartition("/")
-    if not segment:
-        return path
-    return f"{head}{slash}***{path[len(trimmed) :]}"
+    return redact_url(url, path_token=True)
 
 
 @attrs.frozen

@@ -19,6 +19,7 @@ from takeone_async._http import (
     check_options,
     origin,
     parse_json,
+    redact_url,
     status_error,
 )
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
@@ -146,3 +147,15 @@ def test_check_options_accepts_valid_options(options: dict[str, object]) -> None
 def test_check_options_rejects_invalid_options(options: dict[str, object]) -> None:
     with pytest.raises(TakeOneValueError, match=r"^GET /x: "):
         check_options("GET /x", options)
+
+
+@pytest.mark.parametrize(("url", "path_token", "shown"), [
+    ("http://[::1/hooks/tok?k=v", False, "http://[::1/hooks/tok"),
+    ("http://[::1/hooks/tok?k=v", True, "http://[::1"),
+    ("redis://:pw@[::1/0", False, "redis://***@[::1/0"),
+    ("no scheme [ at all", False, "no scheme [ at all"),
+])
+def test_redact_url_shows_a_url_too_broken_to_split_without_its_secrets(
+    url: str, path_token: bool, shown: str
+) -> None:
+    assert redact_url(url, path_token=path_token) == shown

@@ -142,3 +142,15 @@ def test_bad_client_settings_are_rejected(kwargs: dict[str, Any], message: str) 
     assert str(info.value).startswith("TakeOneClient: ")
     assert message in str(info.value)
     assert "s3cr3t-value" not in str(info.value)
+
+
+@pytest.mark.parametrize(("base_url", "shown"), [
+    ("ftp://u:pa55w0rd@api.takeone.video", "got 'ftp://u:***@api.takeone.video'"),
+    ("https://u:pa55w0rd@[::1/x?k=pa55w0rd", "got 'https://***@[::1/x'"),
+    ("https://api.takeone.video:99999/?key=pa55w0rd", "got 'https://api.takeone.video:99999/?key=***'"),
+])
+def test_a_rejected_base_url_is_not_echoed_with_its_secrets(base_url: str, shown: str) -> None:
+    with pytest.raises(TakeOneValueError) as info:
+        TakeOneClient("id", "s3cr3t-value", base_url=base_url)
+    assert str(info.value).endswith(shown)
+    assert "pa55w0rd" not in str(info.value)

@@ -226,5 +226,6 @@ def test_a_rejected_webhook_url_is_not_echoed_with_its_token() -> None:
     assert str(caught.value) == (
         "Sandbox: webhook URL must be an http(s) URL, got 'ftp://h/hooks/***?k=***'"
     )
-    with pytest.raises(TakeOneValueError, match=r"got '\*\*\*'$"):
+    with pytest.raises(TakeOneValueError) as caught:
         Sandbox().add_webhook_url("http://[::1/hooks/tok-s3cr3t")
+    assert str(caught.value).endswith("got 'http://[::1'")
