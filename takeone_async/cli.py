@@ -68,17 +68,14 @@ def os_reason(exc: BaseException) -> str:
 
 
 def positive_int(value: str) -> int:
-    """An argparse ``type``: an integer >= 1, else a one-line usage error."""
+    """An argparse ``type``: an integer >= 1, else a one-line usage error naming the value."""
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value:.40}") from None
+        number = 0
     if number < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value!r:.40}")
     return number
-
-
-_positive = positive_int  # the former private name, still imported elsewhere
 
 
 def port_number(value: str) -> int:

@@ -3,6 +3,7 @@ wired end to end, and one clear stderr line (no traceback) for each command-line
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import importlib
 import os
@@ -99,8 +100,8 @@ def test_malformed_arguments_are_usage_errors(
         (["sandbox", "--port", "65536"], "argument --port: must be a port number 0-65535, got 65536"),
         (["sandbox", "--port", "-5"], "argument --port: must be a port number 0-65535, got -5"),
         (["sandbox", "--port", "http"], "argument --port: must be a port number 0-65535, got http"),
-        (["sandbox", "--page-size", "ten"], "argument --page-size: must be an integer >= 1, got ten"),
-        (["sandbox", "--page-size", "0"], "argument --page-size: must be >= 1, got 0"),
+        (["sandbox", "--page-size", "ten"], "argument --page-size: must be an integer >= 1, got 'ten'"),
+        (["sandbox", "--page-size", "0"], "argument --page-size: must be an integer >= 1, got '0'"),
     ],
 )
 def test_out_of_range_numbers_are_usage_errors_that_say_why(
@@ -120,8 +121,10 @@ def test_port_number_accepts_every_port(value: str, number: int) -> None:
     assert cli.port_number(value) == number
 
 
-def test_the_positive_int_type_keeps_its_former_private_name() -> None:
-    assert cli._positive is cli.positive_int
+@pytest.mark.parametrize("value", ["0", "-2", "abc", "1.5", ""])
+def test_positive_int_refuses_what_is_not_an_integer_of_at_least_one(value: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=r"^must be an integer >= 1, got "):
+        cli.positive_int(value)
     assert cli.positive_int("3") == 3
 
 

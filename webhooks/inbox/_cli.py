@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from takeone_async import TakeOneClient, TakeOneError
-from takeone_async.cli import CommandError
+from takeone_async.cli import CommandError, positive_int
 
 from ..errors import WebhookError
 from ..router import WebhookRouter
@@ -39,17 +39,6 @@ __all__ = [
 INBOX_HELP = (
     "sqlite:///path.db (relative; sqlite:////abs/path.db), redis://host:port/db or rediss://"
 )
-
-
-def positive_int(value: str) -> int:
-    """argparse type: an integer >= 1 (the message names the value, not this function)."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value!r:.40}")
-    return number
 
 
 def positive_seconds(value: str) -> float:
