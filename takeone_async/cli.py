@@ -64,6 +64,9 @@ def os_reason(exc: BaseException) -> str:
     number = getattr(exc, "errno", None)
     if isinstance(number, int) and number > 0:
         return os.strerror(number).lower()
+    reason = getattr(exc, "strerror", None)  # a DNS failure's errno is negative
+    if isinstance(reason, str) and reason:
+        return reason.lower()
     return str(exc) or type(exc).__name__
 
 

@@ -210,6 +210,9 @@ def test_os_reason_prefers_the_errno_text() -> None:
     assert cli.os_reason(OSError(111, "noise")) == "connection refused"
     assert cli.os_reason(OSError("plain")) == "plain"
     assert cli.os_reason(OSError()) == "OSError"
+    assert cli.os_reason(socket.gaierror(-2, "Name or service not known")) == (
+        "name or service not known"
+    )
 
 
 def test_python_dash_m_in_process(
