@@ -3,8 +3,9 @@
 ``python -m benchmarks._receiver_server VARIANT [--sqlite PATH] [--redis URL]`` serves
 ``POST /webhooks`` on 127.0.0.1, prints ``PORT <n>`` and runs until its standard input closes.
 VARIANT: ``bare`` (read, ``json.loads``, 204), ``route`` (``add_webhook_route``: token check,
-``parse_event``, dispatch to a no-op handler), ``sqlite`` / ``redis`` (the route storing each
-event in that inbox before answering).
+``parse_event``, dispatch to a no-op handler), ``sqlite`` / ``sqlite-normal`` / ``redis`` (the
+route storing each event in that inbox before answering; ``sqlite-normal`` with
+``synchronous="NORMAL"``).
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ async def _app(variant: str, stack: AsyncExitStack, args: argparse.Namespace) ->
         return app
     auth = QueryToken(TOKEN_NAME, TOKEN)
     inbox: Any = None
-    if variant == "sqlite":
+    if variant.startswith("sqlite"):
         from webhooks.inbox import SQLiteInbox
 
-        inbox = await stack.enter_async_context(SQLiteInbox(args.sqlite))
+        normal = variant == "sqlite-normal"
+        sqlite = SQLiteInbox(args.sqlite, synchronous="NORMAL" if normal else "FULL")
+        inbox = await stack.enter_async_context(sqlite)
     elif variant == "redis":
         from webhooks.inbox import RedisStreamInbox
 
@@ -69,7 +72,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("variant", choices=["bare", "route", "sqlite", "redis"])
+    parser.add_argument("variant", choices=["bare", "route", "sqlite", "sqlite-normal", "redis"])
     parser.add_argument("--sqlite")
     parser.add_argument("--redis")
     asyncio.run(_serve(parser.parse_args()))
