@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import attrs
 
 from takeone_async.models import ProjectState, PublishingFormat, PublishingStatus, VideoStream
+from takeone_async.models.media import published_stream_url
 
 from ._json import delivery_key as _delivery_key
 
@@ -50,8 +51,7 @@ class ProjectSummary:
 
     def stream_url(self, video_format: str = "landscape") -> str | None:
         """The HLS manifest URL of one published format, or None if there is none."""
-        published = (self.publishing_info or {}).get(video_format)
-        return published.video.src if published and published.video else None
+        return published_stream_url(self.publishing_info, video_format)
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ __all__ = [
     "PublishingInfo",
     "VideoFormat",
     "VideoStream",
+    "published_stream_url",
 ]
 
 
@@ -92,3 +93,11 @@ PublishingInfo: TypeAlias = Mapping[str, PublishingFormat]
 
 PreviewInfo: TypeAlias = Mapping[str, PreviewFormat]
 """Format name to its preview."""
+
+
+def published_stream_url(
+    publishing_info: Mapping[str, PublishingFormat] | None, video_format: str
+) -> str | None:
+    """The HLS manifest URL of one published format in ``publishing_info``, or None."""
+    published = (publishing_info or {}).get(video_format)
+    return published.video.src if published is not None and published.video else None

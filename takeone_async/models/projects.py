@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from ._hash import hash_by_value
-from .media import PreviewFormat, PublishingFormat, VideoStream
+from .media import PreviewFormat, PublishingFormat, VideoStream, published_stream_url
 
 __all__ = ["Project", "ProjectState", "PublishingStatus", "ScriptInclusion", "TripodInclusion"]
 
@@ -74,3 +74,7 @@ class Project:
     preview_streaming_url: str | None = None
     preview_thumbnail_image_url: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def stream_url(self, video_format: str = "landscape") -> str | None:
+        """The HLS manifest URL of one published format, or None if there is none."""
+        return published_stream_url(self.publishing_info, video_format)

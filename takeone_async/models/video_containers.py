@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from ._hash import hash_by_value
-from .media import PublishingFormat, VideoFormat, VideoStream
+from .media import PublishingFormat, VideoFormat, VideoStream, published_stream_url
 
 __all__ = [
     "ContainerType",
@@ -88,3 +88,7 @@ class VideoContainer:
     video_stream: VideoStream | None = None
     publishing_info: Mapping[str, PublishingFormat] | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def stream_url(self, video_format: str = "landscape") -> str | None:
+        """The HLS manifest URL of one published format, or None if there is none."""
+        return published_stream_url(self.publishing_info, video_format)

@@ -286,3 +286,23 @@ def test_models_as_set_members_and_dict_keys_keep_equality_semantics() -> None:
     ada.extra["tier"] = "platinum"  # type: ignore[index]
     assert hash(ada) == before
     assert ada in users
+
+
+@pytest.mark.parametrize("model", [Project, VideoContainer])
+def test_stream_url_is_the_published_formats_hls_manifest(model: type) -> None:
+    """``stream_url`` reads ``publishing_info`` like the webhook summaries do; a format that
+    is missing, or published without a video, is None."""
+    published = structure(
+        {
+            "id": "x1",
+            "publishing_info": {
+                "landscape": {"video": {"src": "https://cdn/l.m3u8"}},
+                "portrait": {"images": {"high_res": "https://cdn/p.jpg"}},
+            },
+        },
+        model,
+    )
+    assert published.stream_url() == "https://cdn/l.m3u8"
+    assert published.stream_url("portrait") is None
+    assert published.stream_url("square") is None
+    assert structure({"id": "x2", "publishing_info": None}, model).stream_url() is None
