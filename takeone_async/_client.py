@@ -110,12 +110,10 @@ class TakeOneClient:
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
             if not isinstance(value, str) or not value:
                 raise TakeOneValueError(f"TakeOneClient: {name} must be a non-empty string")
-        base_origin = _http.origin(base_url)
-        if base_origin is None or base_origin[0] not in ("http", "https") or not base_origin[1]:
-            raise TakeOneValueError(
-                "TakeOneClient: base_url must be an http(s) URL, got "
-                f"{_http.redact_url(base_url) if isinstance(base_url, str) else base_url!r:.80}"
-            )
+        problem = _http.base_url_problem(base_url)
+        if problem is not None:
+            shown = _http.redact_url(base_url) if isinstance(base_url, str) else base_url
+            raise TakeOneValueError(f"TakeOneClient: base_url {problem}, got {shown!r:.80}")
         _http.check_options(
             "TakeOneClient",
             {

@@ -194,6 +194,22 @@ def origin(url: str) -> tuple[str, str, int | None] | None:
     return scheme, (parts.hostname or "").lower(), port
 
 
+def base_url_problem(base_url: object) -> str | None:
+    """Why ``base_url`` cannot be the API's base URL, or None: an http(s) URL with a host, and
+    nothing the client's own authentication and query strings would clash with."""
+    if not isinstance(base_url, str):
+        return "must be an http(s) URL"
+    found = origin(base_url)
+    if found is None or found[0] not in ("http", "https") or not found[1]:
+        return "must be an http(s) URL"
+    parts = urlsplit(base_url)
+    if parts.username is not None or parts.password is not None:
+        return "must not carry credentials (give client_id and client_secret)"
+    if parts.query or parts.fragment:
+        return "must not carry a query or a fragment"
+    return None
+
+
 def basic_auth(client_id: str, client_secret: str) -> str:
     """The ``Authorization`` header value for HTTP Basic."""
     token = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
@@ -224,7 +240,7 @@ def _summary(text: str, data: Any) -> str:
         parts = []
         for key, value in data.items():
             if isinstance(value, list):
-                value = " ".join(str(v) for v in value)
+                value = "; ".join(str(v) for v in value)
             parts.append(f"{key}: {value}")
         if parts:
             return "; ".join(parts)[:_MAX_SUMMARY]

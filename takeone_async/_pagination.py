@@ -62,8 +62,13 @@ class ListCall(Generic[T]):
 
     async def to_list(self, limit: int | None = None) -> list[T]:
         """Collect the items (at most ``limit``), fetching no page beyond what is needed."""
-        if limit is not None and limit < 0:
-            raise TakeOneValueError(f"{self._spec.name}: to_list limit must be >= 0")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise TakeOneValueError(
+                f"{self._spec.name}: to_list limit must be an integer >= 0 or None, "
+                f"got {limit!r:.40}"
+            )
         out: list[T] = []
         if limit == 0:
             return out

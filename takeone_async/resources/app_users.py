@@ -71,6 +71,7 @@ class AppUsers(Resource):
         **options: Unpack[CallOptions],
     ) -> AppUser:
         """``PUT /api/v1/app_users/{id}``: only the fields given are sent (None clears one)."""
+        check_options("app_users.update", options)
         data = body(
             external_id=external_id,
             given_name=given_name,

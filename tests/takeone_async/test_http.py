@@ -159,3 +159,11 @@ def test_redact_url_shows_a_url_too_broken_to_split_without_its_secrets(
     url: str, path_token: bool, shown: str
 ) -> None:
     assert redact_url(url, path_token=path_token) == shown
+
+
+def test_a_fields_several_errors_are_told_apart_in_the_message() -> None:
+    body = b'{"parameters": ["\'name\' is a required property", "\'bio\' is a required property"]}'
+    error = status_error(SPEC, 400, {}, body)
+    assert str(error).endswith(
+        "parameters: 'name' is a required property; 'bio' is a required property"
+    )

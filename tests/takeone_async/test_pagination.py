@@ -228,3 +228,11 @@ async def test_a_page_of_the_wrong_shape_names_the_call_and_the_path(
 
 def test_repr_names_the_call_and_the_item_type(client: TakeOneClient) -> None:
     assert repr(client.projects.list()) == "<ListCall GET /api/v1/projects of Project>"
+
+
+@pytest.mark.parametrize("limit", ["3", 2.5, True])
+async def test_to_list_rejects_a_limit_that_is_not_an_integer(
+    client: TakeOneClient, limit: object
+) -> None:
+    with pytest.raises(TakeOneValueError, match=r"to_list limit must be an integer >= 0 or None"):
+        await client.app_users.list().to_list(limit=limit)  # type: ignore[arg-type]

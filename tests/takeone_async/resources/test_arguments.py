@@ -148,9 +148,20 @@ def test_bad_client_settings_are_rejected(kwargs: dict[str, Any], message: str) 
     ("ftp://u:pa55w0rd@api.takeone.video", "got 'ftp://u:***@api.takeone.video'"),
     ("https://u:pa55w0rd@[::1/x?k=pa55w0rd", "got 'https://***@[::1/x'"),
     ("https://api.takeone.video:99999/?key=pa55w0rd", "got 'https://api.takeone.video:99999/?key=***'"),
+    ("https://u:pa55w0rd@api.takeone.video", "must not carry credentials (give client_id and client_secret), got 'https://u:***@api.takeone.video'"),
+    ("https://api.takeone.video/?key=pa55w0rd", "must not carry a query or a fragment, got 'https://api.takeone.video/?key=***'"),
+    ("https://api.takeone.video/#pa55w0rd", "must not carry a query or a fragment, got 'https://api.takeone.video/'"),
 ])
 def test_a_rejected_base_url_is_not_echoed_with_its_secrets(base_url: str, shown: str) -> None:
     with pytest.raises(TakeOneValueError) as info:
         TakeOneClient("id", "s3cr3t-value", base_url=base_url)
     assert str(info.value).endswith(shown)
     assert "pa55w0rd" not in str(info.value)
+
+
+async def test_update_names_an_unknown_keyword_rather_than_asking_for_a_field(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    with pytest.raises(TakeOneValueError, match=r"app_users.update: unknown argument\(s\) bogus"):
+        await client.app_users.update("u1", bogus=1)  # type: ignore[call-arg]
+    assert count_requests(mock_api) == 0
