@@ -127,21 +127,23 @@ async def test_get_or_create_honours_retry_after_on_429(
     assert len(sent(mock_api, "POST", USERS)) == 2
 
 
-@pytest.mark.parametrize(("make", "attempts", "posts"), [
-    ({}, None, 3),
-    ({"max_retries": 0}, None, 1),
-    ({}, 1, 1),
-    ({}, 5, 5),
+@pytest.mark.parametrize(("make", "call", "posts"), [
+    ({}, {}, 3),
+    ({"max_retries": 0}, {}, 1),
+    ({}, {"max_retries": 0}, 1),
+    ({}, {"attempts": 1}, 1),
+    ({}, {"attempts": 5}, 5),
 ])
 async def test_get_or_create_raises_once_its_attempts_are_exhausted(
     make_client: Callable[..., TakeOneClient], mock_api: AioResponses,
-    make: dict[str, Any], attempts: int | None, posts: int,
+    make: dict[str, Any], call: dict[str, Any], posts: int,
 ) -> None:
+    """``attempts`` defaults to max_retries + 1, the client's or the call's."""
     mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
     mock_api.post(USERS, status=500, body="boom", repeat=True)
     client = make_client(**make)
     with pytest.raises(ServerError):
-        await client.app_users.get_or_create(external_id="42", attempts=attempts)
+        await client.app_users.get_or_create(external_id="42", **call)
     assert len(sent(mock_api, "POST", USERS)) == posts
     assert len(sent(mock_api, "GET", LOOKUP)) == posts
 
@@ -221,16 +223,6 @@ async def test_get_or_create_passes_call_options_to_each_request(
     assert user.id == "u-ada"
     timeouts = [call.kwargs["timeout"] for calls in mock_api.requests.values() for call in calls]
     assert [(t.total, t.connect) for t in timeouts] == [(7.5, 2.0), (7.5, 2.0)]
-
-
-async def test_get_or_create_max_retries_sets_its_attempts(
-    client: TakeOneClient, mock_api: AioResponses
-) -> None:
-    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
-    mock_api.post(USERS, status=500, body="boom", repeat=True)
-    with pytest.raises(ServerError):
-        await client.app_users.get_or_create(external_id="42", max_retries=0)
-    assert len(sent(mock_api, "POST", USERS)) == 1
 
 
 async def test_get_or_create_deadline_stops_before_a_wait_it_cannot_afford(
