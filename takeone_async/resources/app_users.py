@@ -142,9 +142,9 @@ class AppUsers(Resource):
         policy = self._client.retry_policy
         retries = options.pop("max_retries", policy.max_retries)
         total = retries + 1 if attempts is None else attempts
-        if total < 1:
-            raise TakeOneValueError(f"{call}: attempts must be >= 1")
-        deadline = options.pop("deadline", self._client.deadline)
+        if isinstance(total, bool) or not isinstance(total, int) or total < 1:
+            raise TakeOneValueError(f"{call}: attempts must be an integer >= 1, got {total!r:.40}")
+        deadline = options.get("deadline", self._client.deadline)
         stop_at = None if deadline is None else time.monotonic() + deadline
         for attempt in range(1, total + 1):
             if stop_at is not None:

@@ -268,3 +268,20 @@ def test_get_or_create_names_itself_when_its_deadline_is_spent_between_requests(
     with pytest.raises(APITimeoutError, match=r"^app_users.get_or_create: deadline of 1.5s"):
         app_users_module._remaining("app_users.get_or_create", spent, 1.5, 2)
     assert 0 < app_users_module._remaining("x", time.monotonic() + 5, 5, 1) <= 5
+
+
+async def test_get_or_create_deadline_none_lifts_the_clients_deadline_for_each_request(
+    make_client: Callable[..., TakeOneClient], mock_api: AioResponses
+) -> None:
+    mock_api.get(LOOKUP, payload=page_body([ADA]))
+    client = make_client(deadline=30)
+    seen: list[Any] = []
+    real = client.app_users.find_by_external_id
+
+    async def spy(external_id: str, **options: Any) -> Any:
+        seen.append(options)
+        return await real(external_id, **options)
+
+    client.app_users.find_by_external_id = spy  # type: ignore[method-assign]
+    assert (await client.app_users.get_or_create(external_id="42", deadline=None)).id == "u-ada"
+    assert seen == [{"deadline": None}]

@@ -87,7 +87,12 @@ BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
         "app_users.get_or_create: unknown field(s) nickname",
     ),
     "get_or_create zero attempts": (
-        lambda c: c.app_users.get_or_create(external_id="42", attempts=0), "attempts must be >= 1"
+        lambda c: c.app_users.get_or_create(external_id="42", attempts=0),
+        "attempts must be an integer >= 1, got 0",
+    ),
+    "get_or_create text attempts": (
+        lambda c: c.app_users.get_or_create(external_id="42", attempts="3"),
+        "attempts must be an integer >= 1, got '3'",
     ),
     "get_or_create blank external id": (
         lambda c: c.app_users.get_or_create(external_id=" "), "external_id must be a non-empty string"
