@@ -174,7 +174,7 @@ class AppUsers(Resource):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _remaining(call: str, stop_at: float, deadline: float, attempt: int) -> float:
+def _remaining(call: str, stop_at: float, deadline: float | None, attempt: int) -> float:
     """What is left of ``get_or_create``'s deadline for its next request, or the timeout error."""
     left = stop_at - time.monotonic()
     if left <= 0:
