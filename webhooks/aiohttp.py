@@ -159,13 +159,18 @@ def _deliverer(
     if inbox is not None:
 
         async def store(event: WebhookEvent) -> web.Response:
+            # Only the description outlives the append's start: while storage is awaited, the
+            # event's objects are already freed (see the route's receive()).
+            what = event.describe()
+            appending = inbox.append(event)
+            del event
             try:
-                stored = await inbox.append(event)
+                stored = await appending
             except Exception:
-                logger.exception("could not store %s in the inbox", event.describe())
+                logger.exception("could not store %s in the inbox", what)
                 return _answer(503, "could not store the event")
             if not stored:
-                logger.info("%s is already in the inbox", event.describe())
+                logger.info("%s is already in the inbox", what)
             return _answer(200)
 
         return store
@@ -267,7 +272,12 @@ def add_webhook_route(
             logger.warning("rejected a delivery to %s: %s", path, exc)
             return _answer(400, str(exc))
         if deliver is not None:
-            return await deliver(event)
+            # This frame lets go of the event while the delivery is awaited: with many
+            # requests in flight, objects kept alive across an await are what makes the cyclic
+            # garbage collector walk the whole heap often.
+            delivering = deliver(event)
+            del event
+            return await delivering
         assert router is not None
         try:
             await router.dispatch(event)

@@ -201,6 +201,7 @@ class RedisStreamInbox:
 
     async def append(self, event: WebhookEvent) -> bool:
         record = record_of(event)
+        del event  # not kept alive while the batch is stored (fewer objects for the collector)
         if not self._group_ready:
             await self.open()
         mark = record.mark
@@ -213,6 +214,7 @@ class RedisStreamInbox:
             (mark.state or "").encode(),
             (mark.publishing_status or "").encode(),
         ]
+        del record, mark
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._appends.append((fields, future))
         if self._append_flusher is None or self._append_flusher.done():
