@@ -112,8 +112,12 @@ class TakeOneClient:
                 raise TakeOneValueError(f"TakeOneClient: {name} must be a non-empty string")
         problem = _http.base_url_problem(base_url)
         if problem is not None:
-            shown = _http.redact_url(base_url) if isinstance(base_url, str) else base_url
-            raise TakeOneValueError(f"TakeOneClient: base_url {problem}, got {shown!r:.80}")
+            shown = (
+                repr(_http.redact_url(base_url))
+                if isinstance(base_url, str)
+                else f"a {type(base_url).__name__}"
+            )
+            raise TakeOneValueError(f"TakeOneClient: base_url {problem}, got {shown:.80}")
         _http.check_options(
             "TakeOneClient",
             {

@@ -10,7 +10,7 @@ import string
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
 
@@ -155,11 +155,15 @@ def redact_url(url: str, *, path_token: bool = False) -> str:
         scheme, sep, rest = before_query.rpartition("://")
         rest = rest.partition("/")[0] if path_token else rest
         return f"{scheme}{sep}{'***@' if '@' in rest else ''}{rest.rpartition('@')[2]}"
-    netloc = parts.netloc
-    if password is not None:
-        netloc = netloc.replace(f":{password}@", ":***@", 1)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = urlencode([(k, "***") for k, _ in pairs], safe="*")
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if at:  # a user name alone may be a token too: only ``user:***`` stays readable
+        userinfo = f"{userinfo.partition(':')[0]}:***" if password is not None else "***"
+    netloc = f"{userinfo}{at}{host}"
+    query = "&".join(
+        f"{item.partition('=')[0]}=***" if "=" in item else "***"
+        for item in parts.query.split("&")
+        if item
+    )
     path = _hide_final_segment(parts.path) if path_token else parts.path
     return urlunsplit((parts.scheme, netloc, path, query, ""))
 

@@ -172,9 +172,9 @@ def add_send(subcommands: Any) -> None:
 
 
 def _shown(url: str) -> str:
-    """``url`` as the command prints it: no password or query value (the URL is the user's own,
-    typed on this command line, so its path stays readable)."""
-    return redact_url(url)
+    """``url`` as the command prints it (often into a CI log): no password or query value, and
+    for a URL without a query, whose secret if any is a path token, no final path segment."""
+    return redact_url(url, path_token="?" not in url)
 
 
 def run_send(args: argparse.Namespace) -> int:

@@ -154,8 +154,11 @@ def test_check_options_rejects_invalid_options(options: dict[str, object]) -> No
     ("http://[::1/hooks/tok?k=v", True, "http://[::1"),
     ("redis://:pw@[::1/0", False, "redis://***@[::1/0"),
     ("no scheme [ at all", False, "no scheme [ at all"),
+    ("http://h/hook?S3CRETTOKEN&a=1", False, "http://h/hook?***&a=***"),
+    ("https://t0ken@h/x", False, "https://***@h/x"),
+    ("https://u:pw@h/x", False, "https://u:***@h/x"),
 ])
-def test_redact_url_shows_a_url_too_broken_to_split_without_its_secrets(
+def test_redact_url_hides_every_secret_a_url_can_carry(
     url: str, path_token: bool, shown: str
 ) -> None:
     assert redact_url(url, path_token=path_token) == shown

@@ -283,9 +283,8 @@ def _client_from_env() -> TakeOneClient:
         raise CommandError("set TAKEONE_CLIENT_ID and TAKEONE_CLIENT_SECRET in the environment")
     try:
         return TakeOneClient.from_env()
-    except (TakeOneError, ValueError):
-        # the credentials are non-empty strings, so the base URL is what the client refused
-        base_url = os.environ.get("TAKEONE_BASE_URL", "")
-        raise CommandError(
-            f"TAKEONE_BASE_URL must be an http(s) URL, got {redact(base_url)!r:.80}"
-        ) from None
+    except (TakeOneError, ValueError) as exc:
+        # the credentials are non-empty strings, so the base URL is what the client refused;
+        # its message already shows the URL without password, user name or query values
+        reason = str(exc).removeprefix("TakeOneClient: base_url ")
+        raise CommandError(f"TAKEONE_BASE_URL {reason}") from None

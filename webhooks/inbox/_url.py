@@ -23,16 +23,18 @@ _USERINFO = re.compile(r"^([^:/?#]*://)[^/?#]*@")
 
 
 def redact(url: str) -> str:
-    """``url`` without its password, fit for a log line or an error message (a URL too broken
+    """``url`` without its password (or a lone user name), fit for a log line or an error message (a URL too broken
     to parse, such as ``redis://:pw@[::1/0``, loses everything before its ``@``)."""
     try:
         parts = urlsplit(url)
-        if parts.password is None:
+        if "@" not in parts.netloc:
             return url
         host = parts.netloc.rpartition("@")[2]
+        password = parts.password
     except ValueError:
         return _USERINFO.sub(r"\1***@", url, count=1)
-    user = f"{parts.username}:***@" if parts.username else ":***@"
+    # a user name alone (``redis://token@host``) may be the secret: only ``user:***`` stays
+    user = f"{parts.username or ''}:***@" if password is not None else "***@"
     return urlunsplit(parts._replace(netloc=user + host))
 
 

@@ -170,3 +170,13 @@ async def test_update_names_an_unknown_keyword_rather_than_asking_for_a_field(
     with pytest.raises(TakeOneValueError, match=r"app_users.update: unknown argument\(s\) bogus"):
         await client.app_users.update("u1", bogus=1)  # type: ignore[call-arg]
     assert count_requests(mock_api) == 0
+
+
+def test_a_base_url_that_is_not_a_string_is_named_by_its_type_only() -> None:
+    class Url:
+        def __repr__(self) -> str:
+            return "Url('https://u:pa55w0rd@h/')"
+
+    with pytest.raises(TakeOneValueError) as info:
+        TakeOneClient("id", "s3cr3t-value", base_url=Url())  # type: ignore[arg-type]
+    assert str(info.value) == "TakeOneClient: base_url must be an http(s) URL, got a Url"

@@ -71,6 +71,7 @@ def test_bad_urls_are_inbox_errors_naming_the_problem(url: str, message: str) ->
         ("redis://:p@h:port/0", "redis://:***@h:port/0"),  # unparsable port
         ("redis://u:p@[::1/0", "redis://***@[::1/0"),  # unparsable host: all before @ hidden
         ("redis://[::1/0", "redis://[::1/0"),
+        ("redis://t0ken@h:1/0", "redis://***@h:1/0"),  # a lone user name may be the secret
     ],
 )
 def test_redact_hides_only_the_password(url: str, shown: str) -> None:
