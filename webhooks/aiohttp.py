@@ -162,9 +162,9 @@ def _deliverer(
             # Only the description outlives the append's start: while storage is awaited, the
             # event's objects are already freed (see the route's receive()).
             what = event.describe()
-            appending = inbox.append(event)
-            del event
             try:
+                appending = inbox.append(event)
+                del event
                 stored = await appending
             except Exception:
                 logger.exception("could not store %s in the inbox", what)

@@ -130,7 +130,8 @@ class AppUsers(Resource):
         that may have stored the user anyway (5xx, timeout, dropped connection, 429), it looks
         the user up again before creating again. ``attempts`` defaults to max_retries + 1.
         The call options apply too: ``timeout``/``connect_timeout`` to each request,
-        ``max_retries`` to the default ``attempts``, ``deadline`` to the whole operation.
+        ``max_retries`` to each look-up and to the default ``attempts`` (the create itself is
+        never retried alone), ``deadline`` to the whole operation.
         """
         call = "app_users.get_or_create"
         check_text(external_id, "external_id")
@@ -140,7 +141,7 @@ class AppUsers(Resource):
             raise TakeOneValueError(f"{call}: unknown field(s) {', '.join(sorted(unknown))}")
         check_options(call, options)
         policy = self._client.retry_policy
-        retries = options.pop("max_retries", policy.max_retries)
+        retries = options.get("max_retries", policy.max_retries)
         total = retries + 1 if attempts is None else attempts
         if isinstance(total, bool) or not isinstance(total, int) or total < 1:
             raise TakeOneValueError(f"{call}: attempts must be an integer >= 1, got {total!r:.40}")
@@ -156,7 +157,7 @@ class AppUsers(Resource):
                 options["deadline"] = _remaining(call, stop_at, deadline, attempt)
             try:
                 return await self.create(
-                    external_id=external_id, max_retries=0, **options, **fields
+                    external_id=external_id, **{**options, "max_retries": 0}, **fields
                 )
             except _RETRYABLE_CREATE_FAILURES as exc:
                 if attempt >= total:

@@ -340,6 +340,21 @@ class HoldingInbox:
         return True
 
 
+class RefusingInbox:
+    """An inbox whose append fails when called, before any await."""
+
+    def append(self, event: WebhookEvent) -> Awaitable[bool]:
+        raise OSError("no space left on device")
+
+
+async def test_an_append_that_fails_when_called_gets_503_too(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await serve(None, inbox=RefusingInbox())
+    assert await post(client, event_body()) == (503, "could not store the event")
+    assert any("could not store" in message for message in caplog.messages)
+
+
 async def test_inbox_mode_lets_go_of_the_event_while_it_is_stored(serve: Serve) -> None:
     """With many deliveries in flight, events kept alive across the storage wait make the
     cyclic garbage collector walk the whole heap often: the route holds none of them."""

@@ -259,7 +259,7 @@ async def test_get_or_create_deadline_bounds_the_whole_operation(
     live_api.reply(201, ADA, hang=True)
     client = make_client(base_url=live_api.url, timeout=10)
     with pytest.raises(APITimeoutError, match=r"POST /api/v1/app_users: timed out"):
-        await client.app_users.get_or_create(external_id="42", deadline=0.2)
+        await client.app_users.get_or_create(external_id="42", deadline=1.0)
     assert [method for method, _, _ in live_api.seen] == ["GET", "POST"]
 
 
@@ -285,3 +285,13 @@ async def test_get_or_create_deadline_none_lifts_the_clients_deadline_for_each_r
     client.app_users.find_by_external_id = spy  # type: ignore[method-assign]
     assert (await client.app_users.get_or_create(external_id="42", deadline=None)).id == "u-ada"
     assert seen == [{"deadline": None}]
+
+
+async def test_get_or_create_max_retries_applies_to_its_look_ups(
+    client: TakeOneClient, mock_api: AioResponses
+) -> None:
+    """``max_retries=0``: a failing look-up is not retried either."""
+    mock_api.get(LOOKUP, status=503, body="later", repeat=True)
+    with pytest.raises(ServerError):
+        await client.app_users.get_or_create(external_id="42", max_retries=0)
+    assert len(sent(mock_api, "GET", LOOKUP)) == 1
