@@ -139,12 +139,13 @@ def check_text(value: object, name: str) -> str:
     return value
 
 
-def redact_url(url: str, *, path_token: bool = False) -> str:
+def redact_url(url: str, *, path_token: bool = False, keep_query: bool = False) -> str:
     """``url`` with the password and every query value hidden: what logs and messages may show.
 
     ``path_token=True`` hides the final path segment too (the last non-empty one), where a
     receiver authenticating with a path token (``webhooks.PathToken``) keeps its secret:
     ``http://127.0.0.1:8080/hooks/<secret>`` shows as ``http://127.0.0.1:8080/hooks/***``.
+    ``keep_query=True`` shows the query as it is (for URLs whose query holds only options).
     A URL too broken to split shows only its scheme and host part, never what may be secret.
     """
     try:
@@ -159,12 +160,18 @@ def redact_url(url: str, *, path_token: bool = False) -> str:
     if at:  # a user name alone may be a token too: only ``user:***`` stays readable
         userinfo = f"{userinfo.partition(':')[0]}:***" if password is not None else "***"
     netloc = f"{userinfo}{at}{host}"
-    query = "&".join(
-        f"{item.partition('=')[0]}=***" if "=" in item else "***"
-        for item in parts.query.split("&")
-        if item
+    query = (
+        parts.query
+        if keep_query
+        else "&".join(
+            f"{item.partition('=')[0]}=***" if "=" in item else "***"
+            for item in parts.query.split("&")
+            if item
+        )
     )
     path = _hide_final_segment(parts.path) if path_token else parts.path
+    if (netloc, path, query) == (parts.netloc, parts.path, parts.query) and not parts.fragment:
+        return url  # nothing hidden: as given (urlunsplit would rewrite sqlite:////abs paths)
     return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 

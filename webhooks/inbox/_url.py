@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from takeone_async._http import redact_url
 
 from ._errors import InboxError
 from ._memory import MemoryInbox
@@ -19,23 +20,11 @@ _FLOATS = {"visibility_timeout", "retention", "busy_timeout", "dedup_ttl"}
 _INTS = {"maxlen"}
 
 
-_USERINFO = re.compile(r"^([^:/?#]*://)[^/?#]*@")
-
-
 def redact(url: str) -> str:
-    """``url`` without its password (or a lone user name), fit for a log line or an error message (a URL too broken
-    to parse, such as ``redis://:pw@[::1/0``, loses everything before its ``@``)."""
-    try:
-        parts = urlsplit(url)
-        if "@" not in parts.netloc:
-            return url
-        host = parts.netloc.rpartition("@")[2]
-        password = parts.password
-    except ValueError:
-        return _USERINFO.sub(r"\1***@", url, count=1)
-    # a user name alone (``redis://token@host``) may be the secret: only ``user:***`` stays
-    user = f"{parts.username or ''}:***@" if password is not None else "***@"
-    return urlunsplit(parts._replace(netloc=user + host))
+    """``url`` without its password (or a lone user name), fit for a log line or an error
+    message; its query holds only inbox options and stays (a URL too broken to parse, such as
+    ``redis://:pw@[::1/0``, loses everything before its ``@``)."""
+    return redact_url(url, keep_query=True)
 
 
 def _options(query: str, where: str) -> dict[str, Any]:
