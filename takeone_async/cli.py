@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import math
 import os
 import signal
 import sys
@@ -30,6 +31,7 @@ __all__ = [
     "os_reason",
     "port_number",
     "positive_int",
+    "positive_seconds",
     "run_sandbox",
     "serve_sandbox",
     "wait_for_stop",
@@ -78,6 +80,17 @@ def positive_int(value: str) -> int:
         number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value!r:.40}")
+    return number
+
+
+def positive_seconds(value: str) -> float:
+    """An argparse ``type``: a finite number of seconds > 0, else a one-line usage error."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (number > 0 and math.isfinite(number)):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {value!r:.40}")
     return number
 
 

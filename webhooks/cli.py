@@ -20,6 +20,7 @@ from takeone_async.cli import (
     add_server_arguments,
     listen_error,
     os_reason,
+    positive_seconds,
     wait_for_stop,
 )
 from takeone_async.sandbox import (
@@ -36,7 +37,7 @@ from takeone_async.sandbox._validation import is_http_url
 from .auth import Authenticator, QueryToken, StandardWebhooksSignature
 from .errors import WebhookConfigError
 from .events import WebhookEvent
-from .inbox._cli import add_dead_letters, add_reconcile, add_worker, positive_seconds
+from .inbox._cli import add_dead_letters, add_reconcile, add_worker
 from .router import WebhookRouter
 
 __all__ = [

@@ -8,7 +8,6 @@ import argparse
 import asyncio
 import importlib
 import logging
-import math
 import os
 import signal
 import sys
@@ -16,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from takeone_async import TakeOneClient, TakeOneError
-from takeone_async.cli import CommandError, positive_int
+from takeone_async.cli import CommandError, positive_int, positive_seconds
 
 from ..errors import WebhookError
 from ..router import WebhookRouter
@@ -39,17 +38,6 @@ __all__ = [
 INBOX_HELP = (
     "sqlite:///path.db (relative; sqlite:////abs/path.db), redis://host:port/db or rediss://"
 )
-
-
-def positive_seconds(value: str) -> float:
-    """argparse type: a finite number of seconds > 0."""
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not (number > 0 and math.isfinite(number)):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {value!r:.40}")
-    return number
 
 
 def _inbox_argument(parser: argparse.ArgumentParser) -> None:
