@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from webhooks import QueryToken
+from webhooks import QueryToken, WebhookError
 from webhooks.aiohttp import add_webhook_route
 from webhooks.inbox import open_inbox
 
@@ -43,8 +43,19 @@ def main() -> None:
     token = os.environ.get("WEBHOOK_TOKEN")
     if not token:
         sys.exit("receiver: set WEBHOOK_TOKEN (a long random string) in the environment")
-    print(f"receiving on http://{args.host}:{args.port}/takeone/webhooks", flush=True)
-    web.run_app(build_app(args.inbox, token), host=args.host, port=args.port, print=None)
+    where = f"http://{args.host}:{args.port}/takeone/webhooks"
+    try:
+        web.run_app(
+            build_app(args.inbox, token),
+            host=args.host,
+            port=args.port,
+            print=lambda _: print(f"receiving on {where}", flush=True),  # once it listens
+        )
+    except OSError as exc:  # the port is taken, or the host is not an address of this machine
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        sys.exit(f"receiver: cannot listen on {args.host}:{args.port}: {reason}")
+    except WebhookError as exc:  # the inbox cannot be opened: Redis down, a folder missing...
+        sys.exit(f"receiver: {exc}")
 
 
 if __name__ == "__main__":

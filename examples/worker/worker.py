@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 
 from handlers import router
 
+from webhooks import WebhookError
 from webhooks.inbox import open_inbox
 from webhooks.worker import Worker
 
@@ -33,7 +35,10 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print("worker started", flush=True)
-    asyncio.run(work(args.inbox))
+    try:
+        asyncio.run(work(args.inbox))
+    except WebhookError as exc:  # the inbox cannot be opened: Redis down, a folder missing...
+        sys.exit(f"worker: {exc}")
 
 
 if __name__ == "__main__":
