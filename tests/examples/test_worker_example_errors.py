@@ -4,10 +4,8 @@ in one stderr line and exits 1, never with a traceback."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,15 +14,6 @@ from tests.webhooks.inbox.support import free_port
 
 pytestmark = pytest.mark.slow
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "worker"
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    """A loopback port something is listening on for the test's duration."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield int(sock.getsockname()[1])
 
 
 def run(script: str, *argv: str) -> tuple[int, str, str]:
