@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from webhooks import QueryToken, WebhookError
+from webhooks import QueryToken
 from webhooks.aiohttp import add_webhook_route
 from webhooks.inbox import open_inbox
 
@@ -35,6 +35,8 @@ def build_app(inbox_url: str, token: str) -> web.Application:
 
 
 def main() -> None:
+    from webhooks import WebhookError  # here, so the code above reads as the README shows it
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inbox", required=True, help="sqlite:///path.db or redis://host:port/db")
     parser.add_argument("--host", default="127.0.0.1")

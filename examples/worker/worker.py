@@ -16,7 +16,6 @@ import sys
 
 from handlers import router
 
-from webhooks import WebhookError
 from webhooks.inbox import open_inbox
 from webhooks.worker import Worker
 
@@ -30,6 +29,8 @@ async def work(inbox_url: str) -> None:
 
 
 def main() -> None:
+    from webhooks import WebhookError  # here, so the code above reads as the README shows it
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inbox", required=True, help="sqlite:///path.db or redis://host:port/db")
     args = parser.parse_args()
