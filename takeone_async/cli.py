@@ -178,7 +178,7 @@ async def serve_sandbox(
     """Run the sandbox the arguments describe until ``until()`` returns."""
     from . import _signing
     from .sandbox import Faults, Sandbox
-    from .sandbox._sender import shown_url
+    from .sandbox._sender import log_deliveries, shown_url
     from .sandbox._validation import is_http_url
 
     for url in args.webhook_url:
@@ -210,7 +210,8 @@ async def serve_sandbox(
         raise listen_error(args.host, args.port, exc) from None
     try:
         print(f"listening on {sandbox.url}", flush=True)
-        await until()
+        with log_deliveries(sys.stderr):
+            await until()
     finally:
         await sandbox.close()
     return 0

@@ -2,7 +2,8 @@
 that POST documented-shape webhook events to your receiver the way deliveries really arrive
 (signed or not, repeated, out of order, stale).
 
-Fixtures (function scope; they need pytest-asyncio):
+Fixtures (function scope; they are pytest-asyncio fixtures, so they work in its strict mode, where
+your test carries ``@pytest.mark.asyncio``, and in its auto mode):
 
 - ``takeone_sandbox``: a :class:`~takeone_async.sandbox.Sandbox` on a free loopback port, with
   short delays; configure it per test with ``@pytest.mark.takeone_sandbox(publish_delay=..., ...)``
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 try:
     from pytest_asyncio import fixture as _async_fixture
-except ImportError:  # pragma: no cover - without pytest-asyncio the fixtures cannot run anyway
+except ImportError:  # pragma: no cover - run in a venv without it (test_plugin_in_a_fresh_project)
     _async_fixture = pytest.fixture  # type: ignore[assignment]
 
 __all__ = [
@@ -52,6 +53,12 @@ FIXTURE_DEFAULTS: Mapping[str, Any] = {
 
 ORDERS = ("given", "reversed", "shuffled")
 
+_MISSING_PYTEST_ASYNCIO = (
+    "the takeone fixtures (takeone_sandbox, takeone_client) need pytest-asyncio, which is not "
+    "installed or is disabled (-p no:asyncio): pip install pytest-asyncio, or install "
+    "takeone-async with its testing extra: pip install '<your takeone-async clone>[testing]'"
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -60,8 +67,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.fixture
+def _takeone_needs_pytest_asyncio(request: pytest.FixtureRequest) -> None:
+    """Fails the test in one line, naming pytest-asyncio, before an async fixture could run."""
+    if not request.config.pluginmanager.has_plugin("asyncio"):
+        pytest.fail(_MISSING_PYTEST_ASYNCIO, pytrace=False)
+
+
 @_async_fixture
-async def takeone_sandbox(request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+async def takeone_sandbox(
+    request: pytest.FixtureRequest, _takeone_needs_pytest_asyncio: None
+) -> AsyncIterator[Sandbox]:
     """A running sandbox on 127.0.0.1 (free port), closed after the test."""
     from .sandbox import Sandbox
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -49,6 +50,15 @@ def load_sample(name: str) -> Any:
 def sample_bytes(name: str) -> bytes:
     """A documented body from ``tests/samples`` as the exact bytes."""
     return (SAMPLES / name).read_bytes()
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port something is already listening on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
 
 
 @pytest.fixture

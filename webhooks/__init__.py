@@ -6,6 +6,8 @@ auth, router, filters) do not use aiohttp themselves; :mod:`webhooks.aiohttp`,
 ``webhooks`` still loads aiohttp, which ``takeone_async`` (used for signing) imports.
 """
 
+from takeone_async import __version__
+
 from ._json import delivery_key
 from .auth import (
     AnyOf,
@@ -57,6 +59,7 @@ __all__ = [
     "WebhookEvent",
     "WebhookPayloadError",
     "WebhookRouter",
+    "__version__",
     "delivery_key",
     "parse_event",
 ]

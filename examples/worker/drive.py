@@ -12,11 +12,13 @@ import os
 import sys
 from urllib.parse import urlsplit
 
+from takeone_async import TakeOneError
 from takeone_async.sandbox import Sandbox
 
 
-async def wait_for(url: str, within: float = 20.0) -> None:
-    """Wait until the receiver accepts connections (it may still be starting)."""
+async def wait_for(url: str, within: float) -> None:
+    """Wait until the receiver accepts connections (it may still be starting); TimeoutError
+    after ``within`` seconds."""
     parts = urlsplit(url)
     async with asyncio.timeout(within):
         while True:
@@ -30,8 +32,8 @@ async def wait_for(url: str, within: float = 20.0) -> None:
                 return
 
 
-async def drive(webhook_url: str, count: int) -> None:
-    await wait_for(webhook_url)
+async def drive(webhook_url: str, count: int, within: float = 20.0) -> None:
+    await wait_for(webhook_url, within)
     async with Sandbox(
         webhook_urls=[webhook_url], publish_delay=0.2, webhook_backoff=0.2
     ) as sandbox:
@@ -56,11 +58,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=3)
     parser.add_argument("--receiver", default="http://127.0.0.1:8080/takeone/webhooks")
+    parser.add_argument(
+        "--wait", type=float, default=20.0, help="seconds to wait for the receiver (default 20)"
+    )
     args = parser.parse_args()
     token = os.environ.get("WEBHOOK_TOKEN")
     if not token:
         sys.exit("drive: set WEBHOOK_TOKEN to the receiver's token")
-    asyncio.run(drive(f"{args.receiver}?token={token}", args.projects))
+    try:
+        asyncio.run(drive(f"{args.receiver}?token={token}", args.projects, args.wait))
+    except TakeOneError as exc:  # e.g. deliveries still pending: the receiver refuses them
+        sys.exit(f"drive: {exc}")
+    except TimeoutError:
+        sys.exit(
+            f"drive: no receiver at {args.receiver} after {args.wait:g}s; start it first"
+            " (examples/worker/receiver.py), or check --receiver"
+        )
 
 
 if __name__ == "__main__":

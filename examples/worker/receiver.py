@@ -35,6 +35,8 @@ def build_app(inbox_url: str, token: str) -> web.Application:
 
 
 def main() -> None:
+    from webhooks import WebhookError  # here, so the code above reads as the README shows it
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inbox", required=True, help="sqlite:///path.db or redis://host:port/db")
     parser.add_argument("--host", default="127.0.0.1")
@@ -43,8 +45,19 @@ def main() -> None:
     token = os.environ.get("WEBHOOK_TOKEN")
     if not token:
         sys.exit("receiver: set WEBHOOK_TOKEN (a long random string) in the environment")
-    print(f"receiving on http://{args.host}:{args.port}/takeone/webhooks", flush=True)
-    web.run_app(build_app(args.inbox, token), host=args.host, port=args.port, print=None)
+    where = f"http://{args.host}:{args.port}/takeone/webhooks"
+    try:
+        web.run_app(
+            build_app(args.inbox, token),
+            host=args.host,
+            port=args.port,
+            print=lambda _: print(f"receiving on {where}", flush=True),  # once it listens
+        )
+    except OSError as exc:  # the port is taken, or the host is not an address of this machine
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        sys.exit(f"receiver: cannot listen on {args.host}:{args.port}: {reason}")
+    except WebhookError as exc:  # the inbox cannot be opened: Redis down, a folder missing...
+        sys.exit(f"receiver: {exc}")
 
 
 if __name__ == "__main__":

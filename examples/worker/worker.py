@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 
 from handlers import router
 
@@ -28,12 +29,17 @@ async def work(inbox_url: str) -> None:
 
 
 def main() -> None:
+    from webhooks import WebhookError  # here, so the code above reads as the README shows it
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inbox", required=True, help="sqlite:///path.db or redis://host:port/db")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print("worker started", flush=True)
-    asyncio.run(work(args.inbox))
+    try:
+        asyncio.run(work(args.inbox))
+    except WebhookError as exc:  # the inbox cannot be opened: Redis down, a folder missing...
+        sys.exit(f"worker: {exc}")
 
 
 if __name__ == "__main__":

@@ -164,7 +164,9 @@ class Engine:
         while self._tasks:
             remaining = stop_at - time.monotonic()
             if remaining <= 0:
-                raise WaitTimeoutError(f"sandbox: {len(self._tasks)} step(s) still pending")
+                raise WaitTimeoutError(
+                    f"sandbox: {len(self._tasks)} life-cycle step(s) still pending after {timeout:g}s"
+                )
             await asyncio.wait(set(self._tasks), timeout=remaining)
 
     async def close(self) -> None:

@@ -4,11 +4,13 @@ with exponential back-off, every attempt recorded in the delivery log."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
@@ -16,7 +18,15 @@ import attrs
 from .._http import redact_url
 from ._events import delivery_headers, encode_event, new_message_id
 
-__all__ = ["Delivery", "DeliveryAttempt", "WebhookSender", "post_event", "redact_url", "shown_url"]
+__all__ = [
+    "Delivery",
+    "DeliveryAttempt",
+    "WebhookSender",
+    "log_deliveries",
+    "post_event",
+    "redact_url",
+    "shown_url",
+]
 
 logger = logging.getLogger("takeone_async.sandbox")
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -24,9 +34,30 @@ _MAX_BACKOFF = 30.0
 
 
 def shown_url(url: str) -> str:
-    """How the sandbox shows a webhook URL in its records, logs and messages: it cannot know
-    whether the receiver checks a path token, so the final path segment is always hidden."""
-    return redact_url(url, path_token=True)
+    """How the sandbox shows a webhook URL in its records, logs and messages: no password, no
+    query value. Where a query or a password holds the secret, the path shows in full; a URL
+    with neither may end in a path token (``webhooks.PathToken``), so its final segment is hidden."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_url(url, path_token=True)
+    return redact_url(url, path_token=not (parts.query or "@" in parts.netloc))
+
+
+@contextlib.contextmanager
+def log_deliveries(stream: TextIO) -> Iterator[None]:
+    """While the block runs, each delivery attempt's outcome is one line on ``stream``
+    (``takeone sandbox`` shows them on stderr)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @attrs.frozen
@@ -36,6 +67,11 @@ class DeliveryAttempt:
     at: datetime
     status: int | None = None
     error: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """``HTTP <status>``, or the error (the URL in it shown as :func:`shown_url` gives it)."""
+        return self.error or f"HTTP {self.status}"
 
 
 @attrs.frozen
@@ -145,20 +181,34 @@ class WebhookSender:
             )
             if status is not None and 200 <= status < 300:
                 self._log[delivery_id] = attrs.evolve(record, state=DELIVERED)
+                logger.info(
+                    "sandbox: %s -> %s: HTTP %d (attempt %d/%d)",
+                    record.type,
+                    record.url,
+                    status,
+                    attempt,
+                    self.attempts,
+                )
                 return
             self._log[delivery_id] = record
-            logger.info(
-                "sandbox: delivery %s of %s to %s failed (attempt %d/%d): %s",
-                record.id,
-                record.type,
-                record.url,
-                attempt,
-                self.attempts,
-                error or f"HTTP {status}",
-            )
             if attempt < self.attempts:
+                logger.warning(
+                    "sandbox: %s -> %s: %s (attempt %d/%d, retrying)",
+                    record.type,
+                    record.url,
+                    record.attempts[-1].outcome,
+                    attempt,
+                    self.attempts,
+                )
                 await asyncio.sleep(min(self.backoff * 2 ** (attempt - 1), _MAX_BACKOFF))
         self._log[delivery_id] = attrs.evolve(record, state=FAILED)
+        logger.warning(
+            "sandbox: %s -> %s: given up after %s: %s",
+            record.type,
+            record.url,
+            _attempts(self.attempts),
+            record.attempts[-1].outcome,
+        )
 
     async def _post(
         self, url: str, body: bytes, headers: Mapping[str, str]
@@ -171,13 +221,34 @@ class WebhookSender:
             return None, f"timed out after {self.timeout:g}s"
         except aiohttp.InvalidURL:
             return None, "invalid URL"
-        except aiohttp.ClientError as exc:
-            return None, f"{type(exc).__name__}: {exc}"
+        except aiohttp.ClientError as exc:  # the URL, should the text hold it, shown safely
+            return None, f"{type(exc).__name__}: {exc}".replace(url, shown_url(url))
 
     @property
     def busy(self) -> bool:
         """Whether a delivery is queued or in flight."""
         return any(d.state == PENDING for d in self._log.values())
+
+    def unfinished(self, waited: float) -> str:
+        """What ``waited`` seconds of waiting left: deliveries still pending, and those given up,
+        each group with its latest outcome and URL (the message of ``Sandbox.settle``)."""
+        pending = [d for d in self._log.values() if d.state == PENDING]
+        given_up = [d for d in self._log.values() if d.state == FAILED]
+        tried = [d for d in pending if d.attempts]
+        text = f"{len(pending)} webhook delivery(ies) still pending after {waited:g}s"
+        if tried:
+            last = tried[0]
+            text += (
+                f", latest attempt {len(last.attempts)}/{self.attempts}:"
+                f" {last.attempts[-1].outcome} ({last.url})"
+            )
+        if given_up:
+            last = given_up[-1]
+            text += (
+                f"; {len(given_up)} given up after {_attempts(len(last.attempts))}:"
+                f" {last.attempts[-1].outcome} ({last.url})"
+            )
+        return text
 
     async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 - a bound, not a deadline API
         """Wait until every queued delivery is delivered or failed."""
@@ -195,3 +266,7 @@ class WebhookSender:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'' if count == 1 else 's'}"

@@ -19,7 +19,7 @@ from ._engine import Delays, Engine
 from ._errors import SandboxStateError
 from ._faults import Faults
 from ._lifecycle import Media
-from ._sender import PENDING, Delivery, WebhookSender, shown_url
+from ._sender import Delivery, WebhookSender, shown_url
 from ._store import Store
 from ._validation import is_http_url
 
@@ -230,14 +230,13 @@ class Sandbox:
         return self.store.process_headshot_project(project_id)
 
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a bound
-        """Wait until no life-cycle step and no delivery is pending; after ``timeout`` seconds,
-        :class:`~takeone_async.WaitTimeoutError` (also a ``TimeoutError``)."""
+        """Wait until no life-cycle step and no delivery is pending (each delivered or given up);
+        after ``timeout`` seconds, :class:`~takeone_async.WaitTimeoutError` (also a
+        ``TimeoutError``) saying how many are still pending and how many were given up, with the
+        latest outcome of each."""
         stop_at = time.monotonic() + timeout
         await self.engine.settle(timeout)
         try:
             await self.sender.drain(max(stop_at - time.monotonic(), 0.001))
         except TimeoutError:
-            pending = sum(1 for d in self.sender.deliveries if d.state == PENDING)
-            raise WaitTimeoutError(
-                f"sandbox: {pending} webhook delivery(ies) still pending after {timeout:g}s"
-            ) from None
+            raise WaitTimeoutError(f"sandbox: {self.sender.unfinished(timeout)}") from None

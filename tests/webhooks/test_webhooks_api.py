@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.metadata
 import inspect
 import os
 import pkgutil
 from pathlib import Path
 
+import takeone_async
 import webhooks
 
 PACKAGE = Path(webhooks.__file__).parent
@@ -53,11 +55,17 @@ def test_the_exported_names_are_exactly_the_intended_ones() -> None:
         "WebhookEvent",
         "WebhookPayloadError",
         "WebhookRouter",
+        "__version__",
         "delivery_key",
         "parse_event",
     }
     assert len(webhooks.__all__) == len(set(webhooks.__all__))
     assert all(hasattr(webhooks, name) for name in webhooks.__all__)
+
+
+def test_the_version_is_the_distribution_version() -> None:
+    assert webhooks.__version__ == takeone_async.__version__
+    assert webhooks.__version__ == importlib.metadata.version("takeone-async")
 
 
 def test_every_exported_error_is_a_webhook_error() -> None:

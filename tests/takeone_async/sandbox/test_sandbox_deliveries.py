@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -12,7 +13,7 @@ import pytest
 import standardwebhooks
 from aiohttp import web
 
-from takeone_async import TakeOneValueError
+from takeone_async import TakeOneValueError, WaitTimeoutError
 from takeone_async.sandbox import DEFAULT_CLIENT_SECRET, Sandbox, redact_url
 from tests.conftest import load_sample
 from tests.takeone_async.sandbox.conftest import (
@@ -149,7 +150,7 @@ async def test_an_unreachable_receiver_is_recorded_with_the_error_and_no_secret(
         await sb.settle()
         delivery = sb.deliveries[0]
         assert delivery.state == "failed"
-        assert delivery.url.endswith(f"{closed}/***?token=***")
+        assert delivery.url == f"http://127.0.0.1:{closed}/hooks?token=***"
         assert all(a.status is None and a.error for a in delivery.attempts)
         assert "s3cret-token" not in repr(sb.deliveries)
 
@@ -186,8 +187,8 @@ def test_urls_with_a_path_token_are_shown_without_their_final_segment(
 async def test_a_path_token_never_reaches_the_delivery_log_nor_a_log_line(
     caplog: pytest.LogCaptureFixture, aiohttp_server: Callable[..., Any]
 ) -> None:
-    """The sandbox cannot know whether a receiver checks a path token (webhooks.PathToken), so
-    its records, its log lines and its control endpoint hide the final path segment."""
+    """A URL with no query and no password may end in a path token (webhooks.PathToken), so
+    the sandbox's records, its log lines and its control endpoint hide its final path segment."""
     token = "tok-s3cr3t-4f9a2c"
     receiver = Receiver()
     app = web.Application()
@@ -216,16 +217,100 @@ async def test_a_path_token_never_reaches_the_delivery_log_nor_a_log_line(
         assert "/hooks/***" in listed
         assert token not in listed
         assert token not in repr(sb.deliveries)
-    assert "failed (attempt 1/2)" in caplog.text
+    assert f"127.0.0.1:{closed}/hooks/***: ClientConnectorError" in caplog.text
     assert token not in caplog.text
 
 
-def test_a_rejected_webhook_url_is_not_echoed_with_its_token() -> None:
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("ftp://h/hooks/tok-s3cr3t", "ftp://h/hooks/***"),
+        ("ftp://h/hooks?token=tok-s3cr3t", "ftp://h/hooks?token=***"),
+        ("ftp://user:tok-s3cr3t@h/hooks", "ftp://user:***@h/hooks"),
+    ],
+)
+def test_a_rejected_webhook_url_is_not_echoed_with_its_token(url: str, shown: str) -> None:
     with pytest.raises(TakeOneValueError) as caught:
-        Sandbox(webhook_urls=["ftp://h/hooks/tok-s3cr3t?k=v"])
-    assert str(caught.value) == (
-        "Sandbox: webhook URL must be an http(s) URL, got 'ftp://h/hooks/***?k=***'"
-    )
+        Sandbox(webhook_urls=[url])
+    assert str(caught.value) == f"Sandbox: webhook URL must be an http(s) URL, got {shown!r}"
+
+
+def test_a_broken_webhook_url_shows_only_its_host_part() -> None:
     with pytest.raises(TakeOneValueError) as caught:
         Sandbox().add_webhook_url("http://[::1/hooks/tok-s3cr3t")
     assert str(caught.value).endswith("got 'http://[::1'")
+
+
+async def test_each_attempt_and_its_outcome_is_one_log_line(
+    receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Delivered (INFO); failed and retried, given up (WARNING). The URL's path shows, the
+    query value does not."""
+    closed = closed_port()
+    unreachable = f"http://127.0.0.1:{closed}/down?token=s3cret-token"
+    receiver.statuses = [503]
+    caplog.set_level(logging.INFO, logger="takeone_async.sandbox")
+    async with Sandbox(
+        webhook_urls=[f"{receiver.url}?token=s3cret-token", unreachable],
+        webhook_attempts=2,
+        **FAST_SANDBOX,
+    ) as sb:
+        world = await world_in(sb)
+        await sb.complete_recording(world.project.id)
+        await sb.settle()
+
+    def lines(url: str) -> list[tuple[str, str]]:
+        return [(r.levelname, r.getMessage()) for r in caplog.records if f"-> {url}:" in r.message]
+
+    sent = f"sandbox: project_status_change -> {receiver.url}?token=***"
+    assert lines(f"{receiver.url}?token=***") == [
+        ("WARNING", f"{sent}: HTTP 503 (attempt 1/2, retrying)"),
+        ("INFO", f"{sent}: HTTP 204 (attempt 2/2)"),
+        ("INFO", f"{sent}: HTTP 204 (attempt 1/2)"),
+    ]
+    down = f"http://127.0.0.1:{closed}/down?token=***"
+    refused = f"ClientConnectorError: Cannot connect to host 127.0.0.1:{closed}"
+    failed = lines(down)
+    assert [level for level, _ in failed] == ["WARNING"] * 4
+    assert failed[0][1].startswith(f"sandbox: project_status_change -> {down}: {refused}")
+    assert failed[0][1].endswith("(attempt 1/2, retrying)")
+    assert failed[1][1].startswith(
+        f"sandbox: project_status_change -> {down}: given up after 2 attempts: {refused}"
+    )
+    assert "s3cret-token" not in caplog.text
+
+
+async def test_settle_says_which_deliveries_were_given_up_and_which_are_still_pending(
+    aiohttp_server: Callable[..., Any],
+) -> None:
+    """One receiver is down (its deliveries are given up at once); the other answers 500 and
+    then hangs, so its deliveries are still pending when settle's timeout ends."""
+    release = asyncio.Event()
+    answered: list[int] = []
+
+    async def failing_then_hanging(request: web.Request) -> web.Response:
+        answered.append(1)
+        if len(answered) > 1:
+            await release.wait()
+        return web.Response(status=500)
+
+    app = web.Application()
+    app.router.add_post("/slow", failing_then_hanging)
+    slow = str((await aiohttp_server(app)).make_url("/slow"))
+    down = f"http://127.0.0.1:{closed_port()}/down?token=s3cret-token"
+    fast = {**FAST_SANDBOX, "webhook_backoff": 0}
+    try:
+        async with Sandbox(webhook_urls=[slow, down], webhook_attempts=3, **fast) as sb:
+            world = await world_in(sb)
+            await sb.complete_recording(world.project.id)
+            with pytest.raises(WaitTimeoutError) as caught:
+                await sb.settle(timeout=1)
+    finally:
+        release.set()
+    message = str(caught.value)
+    assert message.startswith(
+        "sandbox: 2 webhook delivery(ies) still pending after 1s, latest attempt 1/3: HTTP 500 "
+        f"({slow[:-4]}***); 2 given up after 3 attempts: ClientConnectorError: "
+    )
+    assert message.endswith(f"({down.removesuffix('s3cret-token')}***)")
+    assert "s3cret-token" not in message

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from takeone_async import TakeOneClient
 from takeone_async.sandbox import FaultKind, FaultRule, Faults, Sandbox
 from takeone_async.testing import post_events, sample_event, stale_event
 from tests.takeone_async.sandbox.conftest import Receiver
@@ -46,22 +45,6 @@ async def test_the_script_block_publishes_and_delivers(
         "project_published published delivered",
     ]
     assert len(receiver.received) == 5
-
-
-# -- README block: the pytest plugin ----------------------------------------------------------
-
-
-@pytest.mark.takeone_sandbox(page_size=5, publish_delay=0.01)
-async def test_publishing(takeone_sandbox: Sandbox, takeone_client: TakeOneClient) -> None:
-    user = await takeone_client.app_users.create(external_id="member-1")
-    container = await takeone_client.video_containers.create(
-        template="3c0a6647-d7a8-4859-88aa-85d36f21da23", name="Profile video"
-    )
-    project = await takeone_client.projects.create(user=user.id, video_container=container.id)
-    await takeone_sandbox.complete_recording(project.id)
-    await takeone_client.projects.publish(project.id)
-    await takeone_sandbox.settle()
-    assert takeone_sandbox.events[-1]["type"] == "project_published"
 
 
 # -- README block: deliveries the way they really arrive --------------------------------------

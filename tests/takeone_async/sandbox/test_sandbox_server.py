@@ -99,7 +99,9 @@ async def test_settle_gives_up_after_its_timeout() -> None:
             await sandbox.complete_recording(world.project.id)
             await client.projects.publish(world.project.id)
         assert sandbox.engine.busy
-        with pytest.raises(WaitTimeoutError, match="1 step"):
+        with pytest.raises(
+            WaitTimeoutError, match=r"1 life-cycle step\(s\) still pending after 0.05s"
+        ):
             await sandbox.settle(timeout=0.05)
 
 
