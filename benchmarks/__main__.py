@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -12,13 +13,25 @@ from pathlib import Path
 from ._report import Section, render_results
 
 SCRIPTS = {
-    "decode": "Decode",
-    "client": "Client overhead",
+    "client": "Client",
     "receiver": "Receiver",
+    "decode": "Decode alone (information)",
     "scale": "Scale",
     "imports": "Import",
 }
 NEEDS = {"receiver": "webhooks.aiohttp", "scale": "takeone_async.sandbox"}
+PEERS = ("httpx", "sniffio", "fastapi", "uvicorn", "httptools", "pydantic", "msgspec", "orjson")
+"""The peers' packages: the ``bench`` extra (which ``dev`` includes)."""
+
+
+def _check_peers() -> None:
+    """Stop with one clear line when a peer is not installed: a budget needs its peer."""
+    missing = [name for name in PEERS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(
+            f"benchmarks: {', '.join(missing)} not installed; "
+            "run: pip install -e '.[bench]' (or '.[dev]')"
+        )
 
 
 def _run(name: str, quick: bool) -> Section:
@@ -41,6 +54,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "RESULTS.md")
     parser.add_argument("--only", nargs="*", choices=sorted(SCRIPTS), help="run only these")
     args = parser.parse_args()
+    _check_peers()
     started = time.perf_counter()
     sections = []
     for name in args.only or SCRIPTS:
