@@ -50,9 +50,16 @@ class Budget:
             return "not measured"
         return "met" if self.met else "**not met**"
 
+    @property
+    def today(self) -> str:
+        """The ratio to two decimals, or three where two would read as the limit itself."""
+        if round(self.measured, 2) == round(self.limit, 2) and self.measured != self.limit:
+            return f"{self.measured:.3f}x"
+        return fmt_ratio(self.measured)
+
     def row(self) -> list[str]:
         """Budget, peer, wanted, today, verdict: one row of a budgets table."""
-        return [self.item, self.peer, self.wanted, fmt_ratio(self.measured), self.verdict]
+        return [self.item, self.peer, self.wanted, self.today, self.verdict]
 
 
 BUDGET_HEADERS = ["Budget", "Peer", "Wanted", "Today", "Verdict"]
@@ -162,9 +169,11 @@ def machine() -> list[str]:
 LEAD = (
     "Each budget compares us with what a user would pick instead: hand-written aiohttp calls "
     "with pydantic v2 models equivalent to ours, an httpx + pydantic client as generated SDKs "
-    "are, a FastAPI endpoint under uvicorn; and, for the receiver, the floor a bare aiohttp "
-    "handler sets. The floors and decode-alone figures in the sections below are information, "
-    "not budgets."
+    "are, a FastAPI endpoint under uvicorn; for the receiver also the floor a bare aiohttp "
+    "handler sets, and for imports our own dependencies. Every peer is checked, in the same "
+    "run, to parse the bodies into the values ours do. The floors and decode alone, in the "
+    "sections below, are information; the scale section checks memory and connections against "
+    "limits of its own."
 )
 
 

@@ -307,7 +307,7 @@ def _explain(section: Section) -> None:
     for body in BODIES:
         which = [b for b in missed if f", {body}," in b.item]
         if which:
-            names = "; ".join(f"{b.item} vs {b.peer} ({b.measured:.2f}x)" for b in which)
+            names = "; ".join(f"{b.item} vs {b.peer} ({b.today})" for b in which)
             section.notes.append(f"Missed: {names}.")
             section.notes.append(workload_note(f"our {body} calls, 64 in flight", WORKLOADS[body]))
 

@@ -364,7 +364,7 @@ def _explain(
         if not budget.met:
             missed.setdefault(budget.item.split(", ")[1], []).append(budget)
     for variant, budgets in missed.items():
-        names = "; ".join(f"vs {b.peer} {b.measured:.2f}x ({b.wanted})" for b in budgets)
+        names = "; ".join(f"vs {b.peer} {b.today} ({b.wanted})" for b in budgets)
         section.notes.append(f"Missed, {variant}: {names}.")
         if available() is None:
             section.notes.append(
