@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from ._report import Section, render_results
@@ -57,10 +58,17 @@ def main() -> None:
     _check_peers()
     started = time.perf_counter()
     sections = []
+    failed = []
     for name in args.only or SCRIPTS:
         began = time.perf_counter()
         print(f"{name} ...", end=" ", flush=True, file=sys.stderr)
-        sections.append(_run(name, args.quick))
+        try:
+            sections.append(_run(name, args.quick))
+        except Exception as exc:  # the other scripts' figures are still worth writing
+            traceback.print_exc()
+            failed.append(name)
+            reason = f"the script failed ({type(exc).__name__}: {exc})"
+            sections.append(Section(SCRIPTS[name], "", skipped=reason))
         print(f"{time.perf_counter() - began:.0f} s", file=sys.stderr)
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     text = render_results(
@@ -68,6 +76,8 @@ def main() -> None:
     )
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
+    if failed:
+        raise SystemExit(f"benchmarks failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
