@@ -1,8 +1,9 @@
 """Peer decoders with models derived from ours, field for field: pydantic v2 and msgspec.
 
-The pydantic models keep what ours keep: unknown keys (``extra="allow"``), unknown enum values as
-plain strings (the same ``Enum | str`` unions), aware datetimes, nested publishing and preview
-mappings, frozen instances. msgspec cannot hold an enum-or-string union nor unknown keys, so its
+The pydantic models keep what ours keep: unknown keys (``extra="allow"``), known enum values as
+enum members and unknown ones as plain strings (the same ``Enum | str`` unions, tried left to
+right), aware datetimes, nested publishing and preview mappings, frozen instances; ``_equal``
+checks in every run that they parse the benchmark bodies into the values ours do. msgspec cannot hold an enum-or-string union nor unknown keys, so its
 models read enums as plain strings and drop unknown keys: a reference point for a compiled
 decoder, not an equivalent.
 """
@@ -16,16 +17,23 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 import attrs
 import msgspec
 import pydantic
 
-from takeone_async.models import Project
+from takeone_async.models import AppUser, Project
 from webhooks.events import ProjectSummary, VideoContainerSummary
 
-__all__ = ["MsgspecEvent", "MsgspecPage", "PydanticEvent", "PydanticPage"]
+__all__ = [
+    "MsgspecEvent",
+    "MsgspecPage",
+    "PydanticAppUser",
+    "PydanticEvent",
+    "PydanticPage",
+    "pydantic_model",
+]
 
 _CONFIG = pydantic.ConfigDict(extra="allow", frozen=True)
 
@@ -37,12 +45,15 @@ def _translate(tp: Any, model: Any, open_enums: bool) -> Any:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (Union, types.UnionType):
         members = [_translate(a, model, open_enums) for a in args]
-        if not open_enums:
-            members = [
-                str if isinstance(m, type) and issubclass(m, enum.Enum) else m for m in members
-            ]
-            members = list(dict.fromkeys(members))
-        return functools.reduce(lambda a, b: a | b, members)
+        enums = [m for m in members if isinstance(m, type) and issubclass(m, enum.Enum)]
+        if enums and not open_enums:
+            members = list(dict.fromkeys(str if m in enums else m for m in members))
+        union = functools.reduce(lambda a, b: a | b, members)
+        if enums and open_enums:
+            # pydantic's default "smart" union picks ``str`` for a known value (an exact match);
+            # trying members in order gives the enum member, and the string only if none fits.
+            return Annotated[union, pydantic.Field(union_mode="left_to_right")]
+        return union
     if origin in (collections.abc.Mapping, dict):
         return dict.__class_getitem__((args[0], _translate(args[1], model, open_enums)))
     if origin is tuple:
@@ -103,6 +114,9 @@ _M, _MS, _MV = (
     msgspec_struct(ProjectSummary),
     msgspec_struct(VideoContainerSummary),
 )
+
+
+PydanticAppUser = pydantic_model(AppUser)
 
 
 class PydanticPage(pydantic.BaseModel):

@@ -1,4 +1,4 @@
-"""Sampled profiles for the goals not met: py-spy when installed, summarised for RESULTS.md.
+"""Sampled profiles for the budgets missed: py-spy when installed, summarised for RESULTS.md.
 
 py-spy is not a dependency (``pip install py-spy``); without it the sections say so. Only the
 full run profiles; ``--quick`` never does.

@@ -1,4 +1,4 @@
-"""What the scripts report, and RESULTS.md: tables, goals met or not, notes, the machine."""
+"""What the scripts report, and RESULTS.md: tables, budgets met or not, notes, the machine."""
 
 from __future__ import annotations
 
@@ -13,14 +13,25 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Goal", "Section", "Table", "machine", "render_results", "script_main"]
+from ._timing import fmt_ratio
+
+__all__ = [
+    "Budget",
+    "Section",
+    "Table",
+    "budget_table",
+    "machine",
+    "render_results",
+    "script_main",
+]
 
 
 @dataclass(frozen=True)
-class Goal:
-    """A ratio goal: ``measured`` must be at most (or at least) ``limit``."""
+class Budget:
+    """A ratio budget against a peer: ``measured`` must be at most (or at least) ``limit``."""
 
     item: str
+    peer: str
     measured: float
     limit: float
     at_least: bool = False
@@ -38,6 +49,25 @@ class Goal:
         if self.measured != self.measured:
             return "not measured"
         return "met" if self.met else "**not met**"
+
+    @property
+    def today(self) -> str:
+        """The ratio to two decimals, or three where two would read as the limit itself."""
+        if round(self.measured, 2) == round(self.limit, 2) and self.measured != self.limit:
+            return f"{self.measured:.3f}x"
+        return fmt_ratio(self.measured)
+
+    def row(self) -> list[str]:
+        """Budget, peer, wanted, today, verdict: one row of a budgets table."""
+        return [self.item, self.peer, self.wanted, self.today, self.verdict]
+
+
+BUDGET_HEADERS = ["Budget", "Peer", "Wanted", "Today", "Verdict"]
+
+
+def budget_table(budgets: Sequence[Budget]) -> Table:
+    """The budgets as one markdown table."""
+    return Table(BUDGET_HEADERS, [b.row() for b in budgets])
 
 
 @dataclass
@@ -58,12 +88,12 @@ class Table:
 
 @dataclass
 class Section:
-    """One script's answer: its question, tables, goals and notes (or why it was skipped)."""
+    """One script's answer: its question, tables, budgets and notes (or why it was skipped)."""
 
     title: str
     question: str
     tables: list[Table] = field(default_factory=list)
-    goals: list[Goal] = field(default_factory=list)
+    budgets: list[Budget] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: str = ""
 
@@ -73,10 +103,8 @@ class Section:
             parts += [f"Skipped: {self.skipped}", ""]
         for table in self.tables:
             parts += [table.render(), ""]
-        if self.goals:
-            goals = Table(["Goal", "Measured", "Wanted", "Verdict"])
-            goals.rows = [[g.item, f"{g.measured:.2f}x", g.wanted, g.verdict] for g in self.goals]
-            parts += [goals.render(), ""]
+        if self.budgets:
+            parts += [budget_table(self.budgets).render(), ""]
         parts += [f"- {note}" for note in self.notes]
         return "\n".join(parts).rstrip() + "\n"
 
@@ -88,12 +116,24 @@ class Section:
     def from_json(cls, text: str) -> Section:
         data = json.loads(text)
         data["tables"] = [Table(**t) for t in data["tables"]]
-        data["goals"] = [Goal(**g) for g in data["goals"]]
+        data["budgets"] = [Budget(**b) for b in data["budgets"]]
         return cls(**data)
 
 
 def _versions() -> str:
-    names = ["takeone-async", "aiohttp", "attrs", "cattrs", "orjson", "pydantic", "msgspec"]
+    names = [
+        "takeone-async",
+        "aiohttp",
+        "attrs",
+        "cattrs",
+        "orjson",
+        "pydantic",
+        "msgspec",
+        "httpx",
+        "fastapi",
+        "uvicorn",
+        "httptools",
+    ]
     found = []
     for name in names:
         try:
@@ -126,18 +166,32 @@ def machine() -> list[str]:
     ]
 
 
+LEAD = (
+    "Each budget compares us with what a user would pick instead: hand-written aiohttp calls "
+    "with pydantic v2 models equivalent to ours, an httpx + pydantic client as generated SDKs "
+    "are, a FastAPI endpoint under uvicorn; for the receiver also the floor a bare aiohttp "
+    "handler sets, and for imports our own dependencies. Every peer is checked, in the same "
+    "run, to parse the bodies into the values ours do. The floors and decode alone, in the "
+    "sections below, are information; the scale section checks memory and connections against "
+    "limits of its own."
+)
+
+
 def render_results(
     sections: Sequence[Section], *, quick: bool, command: str, seconds: float
 ) -> str:
-    """The whole RESULTS.md."""
-    goals = [(s.title, g) for s in sections for g in s.goals]
-    summary = Table(["Item", "Goal", "Measured", "Wanted", "Verdict"])
-    summary.rows = [
-        [title, g.item, f"{g.measured:.2f}x", g.wanted, g.verdict] for title, g in goals
-    ]
+    """The whole RESULTS.md: the budgets table first, then the machine, then every section."""
+    budgets = [b for s in sections for b in s.budgets]
+    skipped = [f"- {s.title}: skipped, {s.skipped}" for s in sections if s.skipped]
     head = [
         "# Benchmark results",
         "",
+        LEAD,
+        "",
+        budget_table(budgets).render() if budgets else "No budget was measured.",
+        "",
+        *skipped,
+        *([""] if skipped else []),
         "Generated by `"
         + command
         + "` in "
@@ -147,10 +201,6 @@ def render_results(
         "medians over interleaved rounds.",
         "",
         *[f"- {line}" for line in machine()],
-        "",
-        "## Summary",
-        "",
-        summary.render(),
         "",
     ]
     return "\n".join(head) + "\n" + "\n".join(s.render() for s in sections)

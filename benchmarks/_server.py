@@ -15,7 +15,8 @@ from ._data import app_user_bytes, page_bytes
 from ._process import until_stdin_closes
 
 
-async def _serve() -> None:
+def make_app() -> web.Application:
+    """The app serving the documented app user and the 100-project page."""
     user, page = app_user_bytes(), page_bytes()
 
     async def get_user(request: web.Request) -> web.Response:
@@ -27,6 +28,11 @@ async def _serve() -> None:
     app = web.Application()
     app.router.add_get("/api/v1/app_users/{id}", get_user)
     app.router.add_get("/api/v1/projects", list_projects)
+    return app
+
+
+async def _serve() -> None:
+    app = make_app()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
