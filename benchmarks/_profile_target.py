@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from takeone_async import TakeOneClient
-from takeone_async._converter import structure_page
-from takeone_async.models import Project
+from takeone_async.converter import structure
+from takeone_async.models import Page, Project
 
 from ._data import event_bytes, page_bytes
 from ._process import MALLOC_ENV, started
@@ -51,7 +51,7 @@ async def _client(what: str, port: int, seconds: float) -> None:
 def main(name: str, seconds: float) -> None:
     if name == "decode-page":
         body = page_bytes()
-        _loop(lambda: structure_page(json.loads(body), Project), seconds)
+        _loop(lambda: structure(json.loads(body), Page[Project]), seconds)
     elif name == "parse-event":
         from webhooks import parse_event
 

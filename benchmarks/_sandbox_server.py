@@ -14,7 +14,7 @@ import uuid
 
 import attrs
 
-from takeone_async._converter import structure
+from takeone_async.converter import structure
 from takeone_async.models import Project
 from takeone_async.sandbox import Sandbox
 

@@ -15,9 +15,9 @@ import msgspec
 import orjson
 import pydantic
 
-from takeone_async import _converter
-from takeone_async._converter import structure, structure_page
-from takeone_async.models import Project
+from takeone_async._json import loads as speedups_loads
+from takeone_async.converter import structure
+from takeone_async.models import Page, Project
 
 from ._data import event_bytes, page_bytes
 from ._peers import MsgspecEvent, MsgspecPage, PydanticEvent, PydanticPage
@@ -49,13 +49,13 @@ def _candidates(
         "msgspec typed decode (no `extra`, no open enums)": lambda: decoder.decode(body),
         BASELINE: lambda: pydantic_type.model_validate_json(body),
         OURS_STDLIB: ours(json.loads),
-        OURS_SPEEDUPS: ours(_converter.loads),
+        OURS_SPEEDUPS: ours(speedups_loads),
     }
 
 
 def _page_candidates(body: bytes) -> dict[str, Callable[[], object]]:
     def ours(loads: Loads) -> Callable[[], object]:
-        return lambda: structure_page(loads(body), Project)
+        return lambda: structure(loads(body), Page[Project])
 
     return _candidates(body, MsgspecPage, PydanticPage, ours)
 
@@ -130,9 +130,10 @@ def run(quick: bool) -> Section:
         'pydantic models are the equivalent of ours: frozen, `extra="allow"`, enum-or-string '
         "unions, aware datetimes, nested publishing and preview mappings. msgspec cannot express "
         "open enums or keep unknown keys, so it is a reference point, not a peer.",
-        "The converter is cattrs with one generated structuring function per model; "
-        "`[speedups]` adds only orjson for the bytes-to-dict step (`_converter.loads`), whose "
-        "values and errors are the standard library's.",
+        "The converter is a plain `cattrs.Converter`: one `cattrs.gen` function per model, "
+        "one registered hook per field type, each model built through its `__init__`; "
+        "`[speedups]` adds only orjson for the bytes-to-dict step (`takeone_async._json.loads`), "
+        "whose values and errors are the standard library's.",
     ]
     return section
 
@@ -143,10 +144,11 @@ def _explain(section: Section) -> None:
     if any("stdlib" in item for item in missed):
         section.notes.append(
             "Without `[speedups]`, `json.loads` alone costs about half of pydantic's whole "
-            "decode, and the converter's structuring (one pass per object: a batched key fetch, "
-            "a chain of class checks, slot stores) about as much again; in pure Python that "
-            "floor is near. What closes it is a faster bytes-to-dict step: `pip install "
-            "'takeone-async[speedups]'` (orjson)."
+            "decode, and the converter's structuring (per object: a `cattrs.gen` function, a "
+            "hook call per field, the model's `__init__`) more again. A faster bytes-to-dict "
+            "step narrows it: `pip install 'takeone-async[speedups]'` (orjson). Structuring "
+            "is plain cattrs by choice (issue 10): the generated fast path that beat pydantic "
+            "was removed."
         )
         section.notes.append(workload_note("the page without speedups", "decode-page"))
     if any("parse_event" in item for item in missed):
