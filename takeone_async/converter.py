@@ -244,8 +244,6 @@ def _or_default(hook: Hook, field: attrs.Attribute[Any]) -> Hook:
     """The field's hook, with null giving the field's default (a fresh one from a factory)."""
     default: Any = field.default
     factory = default.factory if isinstance(default, attrs.Factory) else None  # type: ignore[arg-type]
-    if factory is not None and default.takes_self:
-        raise TypeError(f"{field.name}: a default that takes self is not supported")
 
     def structure_or_default(value: Any, tp: Any) -> Any:
         if value is not None:
@@ -264,6 +262,9 @@ def _structure_model(tp: Any, converter: cattrs.Converter) -> Hook:
         if field.name == "extra":
             overrides["extra"] = override(struct_hook=_as_given)  # the field's converter freezes it
         elif field.default is not attrs.NOTHING and field.default is not None:
+            if getattr(field.default, "takes_self", False):
+                message = f"{field.name}: a default that takes self is not supported"
+                raise cattrs.StructureHandlerNotFoundError(message, cl)
             hook = converter.get_structure_hook(field.type)
             overrides[field.name] = override(struct_hook=_or_default(hook, field))
     build = make_dict_structure_fn(cl, converter, **overrides)
@@ -328,6 +329,8 @@ def structure(data: Any, cl: type[T]) -> T:
     """
     try:
         return converter.structure(data, cl)
+    except cattrs.StructureHandlerNotFoundError:
+        raise  # a model this converter cannot handle: a bug in the model, not in the data
     except Exception as exc:
         raise _locate(data, cl, exc) from None
 

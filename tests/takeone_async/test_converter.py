@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
+import cattrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -407,3 +408,38 @@ def test_self_referencing_models_structure_to_any_depth() -> None:
     with pytest.raises(StructureError) as caught:
         structure({"name": "a", "children": [{"name": "b", "children": [{"name": 1}]}]}, Node)
     assert caught.value.where == "$.children[0].children[0].name"
+
+
+@attrs.frozen
+class Optional:
+    """Fields that may be null without a default of their own kind."""
+
+    codes: tuple[str, ...] | None = None
+    when: datetime | None = None
+
+
+def test_a_nullable_array_stays_null_or_becomes_a_tuple() -> None:
+    assert structure({"codes": None}, Optional) == Optional()
+    assert structure({"codes": ["a", "b"]}, Optional).codes == ("a", "b")
+    with pytest.raises(StructureError, match=r"^\$\.codes\[1\]: expected a string, got null"):
+        structure({"codes": ["a", None]}, Optional)
+
+
+def test_a_model_the_converter_cannot_handle_is_a_programming_error() -> None:
+    """A field type with no rule, or a default that needs the instance, fails loudly."""
+
+    @attrs.frozen
+    class Ambiguous:
+        value: int | str | None = None
+
+    @attrs.frozen
+    class SelfDefault:
+        size: int = 0
+        double: tuple[int, ...] = attrs.field(
+            default=attrs.Factory(lambda self: (self.size * 2,), takes_self=True)
+        )
+
+    with pytest.raises(cattrs.StructureHandlerNotFoundError):
+        structure({"value": 1}, Ambiguous)
+    with pytest.raises(cattrs.StructureHandlerNotFoundError, match="takes self"):
+        structure({}, SelfDefault)
