@@ -54,11 +54,30 @@ def test_structure_and_unstructure_are_public_at_the_top_and_in_the_converter_mo
         assert getattr(takeone_async, name) is getattr(converter_module, name)
 
 
-def test_a_stored_model_loads_back_equal() -> None:
-    """What a user stores (``json.dumps`` of ``unstructure``) loads back as the same model."""
-    project = structure({**PUBLISHED, "future_field": {"nested": [1, None]}}, Project)
-    stored = json.dumps(unstructure(project))
-    assert structure(json.loads(stored), Project) == project
+@pytest.fixture
+def project() -> Project:
+    return structure({**PUBLISHED, "future_field": {"nested": [1, None]}}, Project)
+
+
+def test_a_stored_model_loads_back_equal(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's Models block: what a user stores (``json.dumps`` of ``unstructure``) loads
+    back as the same model, and data that does not fit names its place."""
+    import json
+
+    from takeone_async import Project, StructureError, structure, unstructure
+
+    row = json.dumps(unstructure(project))  # store it: a database column, a cache entry
+    again = structure(json.loads(row), Project)  # load it back: an equal model
+    assert again == project
+
+    try:
+        structure({"id": 7}, Project)
+    except StructureError as exc:
+        print(exc.where, exc.reason)  # $.id expected a string, got an integer
+
+    assert capsys.readouterr().out == "$.id expected a string, got an integer\n"
 
 
 def test_unstructure_gives_plain_json_values() -> None:
