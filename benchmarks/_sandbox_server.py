@@ -14,11 +14,11 @@ import uuid
 
 import attrs
 
+from takeone_async import structure
 from takeone_async.models import Project
 from takeone_async.sandbox import Sandbox
 
 from ._data import project
-from ._private import structure
 from ._process import until_stdin_closes
 
 

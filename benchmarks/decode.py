@@ -16,13 +16,13 @@ import msgspec
 import orjson
 import pydantic
 
+from takeone_async import structure
 from takeone_async.models import Page, Project
 from webhooks import parse_event
 
 from ._data import event_bytes, page_bytes
 from ._equal import check_equal, check_equal_event
 from ._peers import MsgspecEvent, MsgspecPage, PydanticEvent, PydanticPage
-from ._private import structure
 from ._report import Section, Table, script_main
 from ._timing import bench, fmt_ratio, fmt_seconds
 

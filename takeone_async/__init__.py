@@ -1,8 +1,13 @@
-"""takeone-async: the async Python SDK for the TakeOne video API."""
+"""takeone-async: the async Python SDK for the TakeOne video API.
+
+``structure(data, Model)`` and ``unstructure(model)`` turn stored JSON into models and back
+(see :mod:`takeone_async.converter`).
+"""
 
 from ._client import DEFAULT_BASE_URL, CallOptions, TakeOneClient
 from ._pagination import ListCall
 from ._version import __version__
+from .converter import StructureError, structure, unstructure
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -94,6 +99,7 @@ __all__ = [
     "ScriptGenerationTemplate",
     "ScriptInclusion",
     "ServerError",
+    "StructureError",
     "TakeOneClient",
     "TakeOneError",
     "TakeOneValueError",
@@ -104,4 +110,6 @@ __all__ = [
     "VideoStream",
     "WaitTimeoutError",
     "__version__",
+    "structure",
+    "unstructure",
 ]

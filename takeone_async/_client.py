@@ -15,8 +15,8 @@ import attrs
 from multidict import CIMultiDict
 
 from . import _http
-from ._converter import StructureError, structurer
 from ._retry import Failure, RetryPolicy, parse_retry_after
+from .converter import StructureError, structure
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -363,7 +363,7 @@ class TakeOneClient:
     def decode(self, spec: _http.RequestSpec, data: Any, cls: type[T]) -> T:
         """Structure a body into ``cls``, naming the call and the field when it does not fit."""
         try:
-            result: T = structurer(cls)(data)
+            result: T = structure(data, cls)
         except StructureError as exc:
             raise _http.shape_error(spec, exc) from None
         return result

@@ -14,8 +14,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
 
-from ._converter import StructureError, loads
+from ._json import loads
 from ._version import __version__
+from .converter import StructureError
 from .errors import (
     APIStatusError,
     InvalidResponseError,

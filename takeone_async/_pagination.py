@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urljoin
 
-from ._converter import StructureError, structure_page
 from ._http import RequestSpec, shape_error
+from .converter import StructureError, structure
 from .errors import PaginationError, TakeOneValueError
 from .models.page import Page
 
@@ -44,10 +44,10 @@ class ListCall(Generic[T]):
     async def _fetch(self, spec: RequestSpec) -> Page[T]:
         data = await self._client._exchange(spec, self._options)
         try:
-            results, count, next_url, previous = structure_page(data, self._item_type)
+            page: Page[T] = structure(data, Page[self._item_type])  # type: ignore[name-defined]
         except StructureError as exc:
             raise shape_error(spec, exc) from None
-        return Page(results=results, count=count, next=next_url, previous=previous)
+        return page
 
     async def first_page(self) -> Page[T]:
         """The first page: ``count``, ``next``, ``previous`` and ``results``."""

@@ -16,6 +16,7 @@
     │   └── APITimeoutError (also TimeoutError)
     ├── InvalidResponseError                  a 2xx whose body is not JSON or not the documented shape
     ├── PaginationError                       a ``next`` link that loops or leaves the base URL's origin
+    ├── StructureError (also ValueError)      data that does not fit a model (``takeone_async.converter``)
     └── WaitTimeoutError (also TimeoutError)  a polling helper gave up
 
 :func:`status_error_class` maps an HTTP status to its :class:`APIStatusError` subclass.

@@ -15,7 +15,13 @@ from typing import Any, ClassVar
 
 import attrs
 
-from takeone_async.models import ProjectState, PublishingFormat, PublishingStatus, VideoStream
+from takeone_async.models import (
+    ProjectState,
+    PublishingFormat,
+    PublishingStatus,
+    VideoStream,
+    extra_field,
+)
 from takeone_async.models.media import published_stream_url
 
 from ._json import delivery_key as _delivery_key
@@ -47,7 +53,7 @@ class ProjectSummary:
     modified_date_time: datetime | None = None
     published_video_stream: VideoStream | None = None
     publishing_info: Mapping[str, PublishingFormat] | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
     def stream_url(self, video_format: str = "landscape") -> str | None:
         """The HLS manifest URL of one published format, or None if there is none."""
@@ -67,7 +73,7 @@ class VideoContainerSummary:
     modified_date_time: datetime | None = None
     video_stream: VideoStream | None = None
     publishing_info: Mapping[str, PublishingFormat] | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
 def _text(value: str, limit: int = 80) -> str:

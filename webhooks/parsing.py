@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from takeone_async._converter import StructureError, structure
+from takeone_async.converter import StructureError, structure
 
 from ._json import decode_object, json_kind
 from .errors import WebhookPayloadError

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from takeone_async import Project, TakeOneClient, TakeOneError
-from takeone_async._converter import unstructure
+from takeone_async.converter import unstructure
 
 from .errors import WebhookConfigError, WebhookError
 from .events import ProjectSummary, WebhookEvent

@@ -1,10 +1,13 @@
 """Typed models of the TakeOne API's resources: frozen, slotted attrs classes.
 
 They compare equal field by field (``extra`` included) and are hashable, so they can be set
-members and dict keys; the hash leaves out ``extra`` and the other mappings (dicts, which can
-change), so equal models hash equal and a model's hash never changes (see ``_hash``).
+members and dict keys: the fields that hold dicts (``extra``, ``publishing_info``,
+``preview_info``, raw JSON) are declared ``hash=False``, so equal models hash equal and a model's
+hash never changes. ``extra`` holds the fields TakeOne sent that the model does not know, as a
+read-only :class:`FrozenDict`; :func:`extra_field` declares it on models of your own.
 """
 
+from ._extra import FrozenDict, extra_field
 from .app_users import AppUser, AppUserProject, AppUserState, AppUserStatus, AuthCode
 from .headshots import (
     HeadshotContainer,
@@ -41,6 +44,7 @@ __all__ = [
     "AppUserStatus",
     "AuthCode",
     "ContainerType",
+    "FrozenDict",
     "HeadshotContainer",
     "HeadshotContainerTemplate",
     "HeadshotProject",
@@ -67,4 +71,5 @@ __all__ = [
     "VideoContainerTemplate",
     "VideoFormat",
     "VideoStream",
+    "extra_field",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._hash import hash_by_value
+from ._extra import extra_field
 
 __all__ = ["AppUser", "AppUserProject", "AppUserState", "AppUserStatus", "AuthCode"]
 
@@ -23,17 +23,15 @@ class AppUserState(StrEnum):
     INACTIVE = "inactive"
 
 
-@hash_by_value
 @attrs.frozen
 class AppUserStatus:
     """A user's state and when it was reached."""
 
     state: AppUserState | str | None = None
     date_time: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class AppUserProject:
     """The short project entry listed on an app user."""
@@ -42,10 +40,9 @@ class AppUserProject:
     organization_display_name: str | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class AppUser:
     """A member of the platform who records videos in TakeOne's app."""
@@ -61,13 +58,12 @@ class AppUser:
     status: AppUserStatus | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class AuthCode:
     """The answer of ``app_users/authorize``."""
 
     code: str
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._hash import hash_by_value
+from ._extra import extra_field
 from .projects import TripodInclusion
 from .video_containers import ContainerType
 
@@ -28,7 +28,6 @@ class HeadshotProjectState(StrEnum):
     PROCESSING = "processing"
 
 
-@hash_by_value
 @attrs.frozen
 class HeadshotContainerTemplate:
     """A template that headshot containers are made from."""
@@ -47,10 +46,9 @@ class HeadshotContainerTemplate:
     output_image_width: int | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class HeadshotContainer:
     """A headshot slot for one user, made from a template."""
@@ -63,10 +61,9 @@ class HeadshotContainer:
     description: str | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class HeadshotProject:
     """One headshot session; ``shots`` is undocumented and kept as raw JSON."""
@@ -80,5 +77,5 @@ class HeadshotProject:
     user_provided_title: str | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
-    shots: Any = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    shots: Any = attrs.field(default=None, hash=False)
+    extra: Mapping[str, Any] = extra_field()

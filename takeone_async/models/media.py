@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from ._hash import hash_by_value
+from ._extra import extra_field
 
 __all__ = [
     "PreviewFormat",
@@ -32,7 +32,6 @@ class VideoFormat(StrEnum):
     SQUARE = "square"
 
 
-@hash_by_value
 @attrs.frozen
 class PreviewImages:
     """Still images of a video at several resolutions."""
@@ -40,13 +39,12 @@ class PreviewImages:
     original: str | None = None
     high_res: str | None = None
     medium_res: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
 PublishedImages: TypeAlias = PreviewImages
 
 
-@hash_by_value
 @attrs.frozen
 class VideoStream:
     """The deprecated single-stream shape (``published_video_stream``, ``video_stream``)."""
@@ -55,37 +53,34 @@ class VideoStream:
     type: str | None = None
     video_format: VideoFormat | str | None = None
     preview_images: PreviewImages | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class PublishedVideo:
     """A published stream: ``src`` is the HLS manifest URL."""
 
     src: str | None = None
     type: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class PublishingFormat:
     """One format of a published video: ``.video.src`` streams it, ``.images`` show it."""
 
     video: PublishedVideo | None = None
     images: PreviewImages | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class PreviewFormat:
     """One format of the low-resolution preview shown before publishing."""
 
     video_url: str | None = None
     image_url: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
 PublishingInfo: TypeAlias = Mapping[str, PublishingFormat]

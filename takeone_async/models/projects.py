@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._hash import hash_by_value
+from ._extra import extra_field
 from .media import PreviewFormat, PublishingFormat, VideoStream, published_stream_url
 
 __all__ = ["Project", "ProjectState", "PublishingStatus", "ScriptInclusion", "TripodInclusion"]
@@ -47,7 +47,6 @@ class ScriptInclusion(StrEnum):
     UNSCRIPTED = "unscripted"
 
 
-@hash_by_value
 @attrs.frozen
 class Project:
     """One recording of a video container by an app user."""
@@ -62,18 +61,18 @@ class Project:
     script_inclusion: ScriptInclusion | str | None = None
     script: str | None = None
     manager_provided_script: str | None = None
-    font_size: Any = None
-    font_speed: Any = None
+    font_size: Any = attrs.field(default=None, hash=False)
+    font_speed: Any = attrs.field(default=None, hash=False)
     publishing_status: PublishingStatus | str | None = None
     language: str | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
     published_video_stream: VideoStream | None = None
-    publishing_info: Mapping[str, PublishingFormat] | None = None
-    preview_info: Mapping[str, PreviewFormat] | None = None
+    publishing_info: Mapping[str, PublishingFormat] | None = attrs.field(default=None, hash=False)
+    preview_info: Mapping[str, PreviewFormat] | None = attrs.field(default=None, hash=False)
     preview_streaming_url: str | None = None
     preview_thumbnail_image_url: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
     def stream_url(self, video_format: str = "landscape") -> str | None:
         """The HLS manifest URL of one published format, or None if there is none."""

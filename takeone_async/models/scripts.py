@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._hash import hash_by_value
+from ._extra import extra_field
 
 __all__ = ["ScriptGeneration", "ScriptGenerationState", "ScriptGenerationTemplate"]
 
@@ -22,7 +22,6 @@ class ScriptGenerationState(StrEnum):
     ERROR = "error"
 
 
-@hash_by_value
 @attrs.frozen
 class ScriptGenerationTemplate:
     """A prompt whose parameters are described by a JSON Schema (kept as raw JSON)."""
@@ -31,14 +30,13 @@ class ScriptGenerationTemplate:
     name: str | None = None
     description: str | None = None
     video_container_template: str | None = None
-    prompt_parameters_schema: Any = None
+    prompt_parameters_schema: Any = attrs.field(default=None, hash=False)
     active: bool | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class ScriptGeneration:
     """One run of a script generation template; ``script`` is empty until completed."""
@@ -46,8 +44,8 @@ class ScriptGeneration:
     id: str
     state: ScriptGenerationState | str | None = None
     template: str | None = None
-    prompt_parameters: Any = None
+    prompt_parameters: Any = attrs.field(default=None, hash=False)
     script: str | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()

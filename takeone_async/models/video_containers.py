@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._hash import hash_by_value
+from ._extra import extra_field
 from .media import PublishingFormat, VideoFormat, VideoStream, published_stream_url
 
 __all__ = [
@@ -43,7 +43,6 @@ class Inclusion(StrEnum):
     DEFER_TO_USER = "defer_to_user"
 
 
-@hash_by_value
 @attrs.frozen
 class VideoContainerTemplate:
     """A template that video containers are made from."""
@@ -67,10 +66,9 @@ class VideoContainerTemplate:
     default_user_provided_title: str | None = None
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@hash_by_value
 @attrs.frozen
 class VideoContainer:
     """A profile slot made from a template; its projects are recordings."""
@@ -86,8 +84,8 @@ class VideoContainer:
     created_date_time: datetime | None = None
     modified_date_time: datetime | None = None
     video_stream: VideoStream | None = None
-    publishing_info: Mapping[str, PublishingFormat] | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    publishing_info: Mapping[str, PublishingFormat] | None = attrs.field(default=None, hash=False)
+    extra: Mapping[str, Any] = extra_field()
 
     def stream_url(self, video_format: str = "landscape") -> str | None:
         """The HLS manifest URL of one published format, or None if there is none."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .._converter import unstructure
+from ..converter import unstructure
 from ._context import CONTEXT, Context
 from ._errors import SandboxValidationError
 from ._faults import Faults

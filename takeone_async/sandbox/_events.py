@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .. import _signing
-from .._converter import unstructure
+from ..converter import unstructure
 from ..errors import TakeOneValueError
 from ..models import Project, VideoContainer
 from ._lifecycle import PROJECT_PUBLISHED, PROJECT_STATUS_CHANGE, PROJECT_UNPUBLISHED

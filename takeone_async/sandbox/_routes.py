@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from .._converter import unstructure
+from ..converter import unstructure
 from ._context import CONTEXT, Context
 from ._pages import paginate
 from ._validation import parse_json_body

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from .._converter import structure
+from ..converter import structure
 from ..models import (
     AppUser,
     AppUserProject,

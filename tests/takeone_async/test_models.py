@@ -16,6 +16,7 @@ from takeone_async import (
     HeadshotContainerTemplate,
     HeadshotProject,
     Project,
+    PublishingFormat,
     PublishingStatus,
     ScriptGeneration,
     ScriptGenerationTemplate,
@@ -24,7 +25,7 @@ from takeone_async import (
     VideoFormat,
 )
 from takeone_async import models as models_module
-from takeone_async._converter import StructureError, structure, unstructure
+from takeone_async.converter import StructureError, structure, unstructure
 from takeone_async.models import AuthCode
 from tests.conftest import SAMPLES, load_sample
 
@@ -274,18 +275,22 @@ def test_structured_answers_hash_equal_when_equal(name: str) -> None:
 
 def test_models_as_set_members_and_dict_keys_keep_equality_semantics() -> None:
     """Equal models are one key; the same id with other fields is another model. The hash
-    leaves out ``extra`` and the mappings (dicts, which can change), so changing one in place
-    does not lose the model in a set."""
+    leaves out ``extra`` (read-only) and the mappings (dicts, which can change), so changing one
+    in place does not lose the model in a set."""
     ada = AppUser(id="u1", given_name="Ada", extra={"tier": "gold"})
     renamed = attrs.evolve(ada, given_name="Augusta")
     other_extra = attrs.evolve(ada, extra={"tier": "silver"})
     users = {ada, AppUser(id="u1", given_name="Ada", extra={"tier": "gold"}), renamed, other_extra}
     assert len(users) == 3
     assert {ada: 1}[AppUser(id="u1", given_name="Ada", extra={"tier": "gold"})] == 1
-    before = hash(ada)
-    ada.extra["tier"] = "platinum"  # type: ignore[index]
-    assert hash(ada) == before
-    assert ada in users
+    with pytest.raises(TypeError, match="read-only"):
+        ada.extra["tier"] = "platinum"  # type: ignore[index]
+    project = Project(id="p1", publishing_info={"landscape": PublishingFormat()})
+    projects = {project}
+    before = hash(project)
+    project.publishing_info["square"] = PublishingFormat()  # type: ignore[index]
+    assert hash(project) == before
+    assert project in projects
 
 
 @pytest.mark.parametrize("model", [Project, VideoContainer])

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from takeone_async import Project, TakeOneClient
-from takeone_async._converter import structure
+from takeone_async.converter import structure
 from takeone_async.sandbox import Sandbox
 from tests.conftest import load_sample
 from tests.webhooks.conftest import SECRET

@@ -23,7 +23,7 @@ from takeone_async import (
     VideoContainer,
     VideoContainerTemplate,
 )
-from takeone_async._converter import unstructure
+from takeone_async.converter import unstructure
 from tests.conftest import API, load_sample
 from tests.takeone_async.conftest import AUTHORIZATION, USER_AGENT, only_request
 

@@ -10,7 +10,7 @@ import standardwebhooks
 
 import webhooks
 from takeone_async import Project, TakeOneValueError, VideoContainer, _signing
-from takeone_async._converter import structure
+from takeone_async.converter import structure
 from takeone_async.sandbox import build_event, encode_event, sample_event, stale_event
 from takeone_async.sandbox._events import delivery_headers, new_message_id
 from takeone_async.sandbox._seed import WEBHOOK_EXAMPLE
