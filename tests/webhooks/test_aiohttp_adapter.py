@@ -255,18 +255,32 @@ async def test_a_failing_handler_gets_500_and_reaches_on_error(
     )
 
 
-async def test_a_failing_filter_gets_500_and_is_logged(
-    serve: Serve, caplog: pytest.LogCaptureFixture
+class FailingFilter:
+    """A filter whose ``admit`` raises ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def admit(self, event: WebhookEvent) -> bool:
+        raise self.error
+
+    async def done(self, event: WebhookEvent) -> None: ...
+    async def release(self, event: WebhookEvent) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("error", "answer"),
+    [
+        (ConnectionError("filter store down"), (500, "a handler failed")),
+        (InboxError("the inbox is closed"), (503, "could not store the event")),
+    ],
+    ids=["any-exception", "an-error-with-a-status"],
+)
+async def test_a_failing_filter_is_logged_and_answered_with_its_status(
+    serve: Serve, caplog: pytest.LogCaptureFixture, error: Exception, answer: tuple[int, str]
 ) -> None:
-    class Broken:
-        async def admit(self, event: WebhookEvent) -> bool:
-            raise ConnectionError("filter store down")
-
-        async def done(self, event: WebhookEvent) -> None: ...
-        async def release(self, event: WebhookEvent) -> None: ...
-
-    client = await serve(WebhookRouter(filters=[Broken()]))
-    assert await post(client, event_body()) == (500, "a handler failed")
+    client = await serve(WebhookRouter(filters=[FailingFilter(error)]))
+    assert await post(client, event_body()) == answer
     assert f"dispatching project_published event for project {PROJECT_ID} failed" in caplog.messages
 
 
@@ -371,21 +385,6 @@ async def test_a_body_too_deep_for_a_delivery_key_gets_400_from_an_inbox(serve: 
     assert status == 400
     assert text.startswith("invalid JSON: nested too deeply")
     assert inbox.stored == {}
-
-
-async def test_a_filters_own_error_gets_its_status(
-    serve: Serve, caplog: pytest.LogCaptureFixture
-) -> None:
-    class InboxAsFilter:
-        async def admit(self, event: WebhookEvent) -> bool:
-            raise InboxError("the inbox is closed")
-
-        async def done(self, event: WebhookEvent) -> None: ...
-        async def release(self, event: WebhookEvent) -> None: ...
-
-    client = await serve(WebhookRouter(filters=[InboxAsFilter()]))
-    assert await post(client, event_body()) == (503, "could not store the event")
-    assert f"dispatching project_published event for project {PROJECT_ID} failed" in caplog.messages
 
 
 class RefusingInbox:

@@ -75,6 +75,11 @@ def test_the_filter_leaves_other_records_alone(redactor: LogRedactor) -> None:
     redactor.redact(record)
     assert record.getMessage() == "hello world"
     assert "first_request_line" not in vars(record)
+    line = "GET /health?verbose=1 HTTP/1.1"
+    record = logging.LogRecord("aiohttp.access", logging.INFO, __file__, 1, line, (), None)
+    record.first_request_line = line
+    redactor.redact(record)
+    assert (record.getMessage(), record.first_request_line) == (line, line)
 
 
 def _chained() -> RuntimeError:
