@@ -275,7 +275,7 @@ async def _store(inbox: SupportsAppend, event: WebhookEvent) -> web.Response:
     try:
         stored = await inbox.append(event)
     except WebhookPayloadError:
-        raise
+        raise  # a payload the inbox cannot key (see delivery_key): 400
     except Exception:
         logger.exception("could not store %s in the inbox", event.describe())
         return web.Response(status=503, text="could not store the event")

@@ -52,7 +52,8 @@ def _lower_keys(headers: Mapping[str, str]) -> Mapping[str, str]:
 @attrs.frozen(repr=False)
 class RequestView:
     """What the checks see of a request: ``path`` is percent-decoded, ``headers`` are looked up
-    by lower-case name, ``query`` maps each name to its first value.
+    by lower-case name, ``query`` maps each name to its first value, ``body`` is the body with
+    any ``Content-Encoding`` undone (empty if it could not be read).
 
     Its repr shows the method and the query and header names only: the path (a
     :class:`PathToken`), query values (a :class:`QueryToken`), headers (``Authorization``) and

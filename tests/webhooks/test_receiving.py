@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webhooks.conftest import PROJECT_ID, SECRET, event_body, make_event
+from tests.webhooks.conftest import PROJECT_ID, SECRET, event_body, make_event, signed_headers
 from webhooks import (
     HandlerError,
     ProjectPublished,
     QueryToken,
     RequestView,
+    StandardWebhooksSignature,
     WebhookAuthError,
     WebhookError,
     WebhookPayloadError,
@@ -43,6 +44,14 @@ def test_failed_authentication_comes_before_the_body(body: bytes | None) -> None
 def test_a_body_that_could_not_be_read_is_a_payload_error_once_authenticated() -> None:
     with pytest.raises(WebhookPayloadError, match="the body could not be read"):
         receive(view(), None, AUTH)
+
+
+def test_a_signature_over_a_body_that_could_not_be_read_fails_authentication() -> None:
+    key = b"relay-signing-key-0123456789abcd"
+    body = event_body()
+    request = RequestView("POST", "/hooks", headers=signed_headers([key], body))
+    with pytest.raises(WebhookAuthError):
+        receive(request, None, StandardWebhooksSignature(key))
 
 
 def test_an_invalid_body_is_a_payload_error_once_authenticated() -> None:
