@@ -1,8 +1,10 @@
 """Receive TakeOne webhooks: typed events, endpoint authentication, a router, filters.
 
-The aiohttp route lives in :mod:`webhooks.aiohttp`. The modules exported here (events, parsing,
-auth, router, filters) do not use aiohttp themselves; :mod:`webhooks.aiohttp`,
-:mod:`webhooks.cli` and :mod:`webhooks.reconcile` (through ``TakeOneClient``) do. Importing
+The aiohttp route lives in :mod:`webhooks.aiohttp`, on top of :func:`receive` (authenticate,
+then parse), which any other web framework can call as well. The modules exported here
+(events, parsing, receiving, auth, router, filters) do not use aiohttp themselves;
+:mod:`webhooks.aiohttp`, :mod:`webhooks.cli` and :mod:`webhooks.reconcile` (through
+``TakeOneClient``) do. Importing
 ``webhooks`` still loads aiohttp, which ``takeone_async`` (used for signing) imports.
 """
 
@@ -18,7 +20,13 @@ from .auth import (
     RequestView,
     StandardWebhooksSignature,
 )
-from .errors import HandlerError, WebhookConfigError, WebhookError, WebhookPayloadError
+from .errors import (
+    HandlerError,
+    WebhookAuthError,
+    WebhookConfigError,
+    WebhookError,
+    WebhookPayloadError,
+)
 from .events import (
     EVENT_TYPES,
     ProjectEvent,
@@ -32,6 +40,7 @@ from .events import (
 )
 from .filters import Deduplicate, DropStale, EventFilter
 from .parsing import parse_event
+from .receiving import receive
 from .router import WebhookRouter
 
 __all__ = [
@@ -54,6 +63,7 @@ __all__ = [
     "StandardWebhooksSignature",
     "UnknownEvent",
     "VideoContainerSummary",
+    "WebhookAuthError",
     "WebhookConfigError",
     "WebhookError",
     "WebhookEvent",
@@ -62,4 +72,5 @@ __all__ = [
     "__version__",
     "delivery_key",
     "parse_event",
+    "receive",
 ]

@@ -1,12 +1,16 @@
-"""Keeps webhook URL secrets out of access logs. Pure: stdlib only, no aiohttp.
+"""Keeps webhook URL secrets out of log records. Pure: stdlib only, no aiohttp.
 
 aiohttp's access log writes every request line, path and query included, so a token in the
-webhook URL would land in the log. :class:`AccessLogRedactor` is a ``logging.Filter`` for the
-access logger: it rewrites the request line of each record (the message and the
-``first_request_line`` attribute that structured formatters print) before any handler sees it.
-On a protected route it replaces everything after the route's static prefix and every query
-value with ``***``; on any other path it still masks the protected query parameters and any path
-segment that is a protected path token (a mistyped URL carries the secret too).
+webhook URL would land in the log; and when its HTTP parser refuses a malformed request, the
+exception it logs quotes the raw request line or header. :meth:`LogRedactor.redact` rewrites a
+record of either kind before any handler sees it:
+
+- a request line (the message, and the ``first_request_line`` field structured formatters
+  print): on a protected route, everything after the route's static prefix and every query value
+  become ``***``; on any other path, the protected query parameters and any path segment that is
+  a path token are masked (a mistyped URL carries the secret too);
+- an exception of a ``withhold`` type (the parser's), anywhere in the record's exception chain:
+  the record keeps its type and drops its message and traceback.
 """
 
 from __future__ import annotations
@@ -15,16 +19,16 @@ import logging
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote, unquote_plus
 
-__all__ = ["MASK", "AccessLogRedactor"]
+__all__ = ["MASK", "LogRedactor"]
 
 MASK = "***"
 
 
-class AccessLogRedactor(logging.Filter):
-    """Rewrites request lines in access-log records; routes are added with :meth:`protect`."""
+class LogRedactor:
+    """Redacts log records; routes are added with :meth:`protect`."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, withhold: tuple[type[BaseException], ...] = ()) -> None:
+        self._withhold = withhold
         self._exact: set[str] = set()
         self._prefixes: set[str] = set()
         self._params: set[str] = set()
@@ -52,11 +56,7 @@ class AccessLogRedactor(logging.Filter):
         """``path?query`` with its secrets masked."""
         raw_path, question, query = target.partition("?")
         path = unquote(raw_path)
-        on_route = False
-        for exact in self._exact:
-            if path.endswith(exact):
-                on_route = True
-                break
+        on_route = any(path.endswith(exact) for exact in self._exact)
         for prefix in self._prefixes:
             at = path.find(prefix)
             if at >= 0:
@@ -88,7 +88,8 @@ class AccessLogRedactor(logging.Filter):
             return f"{method} {MASK}" if space else line
         return f"{method} {self.redact_target(target)} {version}"
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def redact(self, record: logging.LogRecord) -> None:
+        """Rewrite ``record`` in place: its request line, and a withheld exception."""
         line = getattr(record, "first_request_line", None)
         if isinstance(line, str):
             safe = self.redact_line(line)
@@ -96,4 +97,18 @@ class AccessLogRedactor(logging.Filter):
                 record.first_request_line = safe
                 if isinstance(record.msg, str):
                     record.msg = record.msg.replace(line, safe)
-        return True
+        withheld = self._withheld(record.exc_info[1] if record.exc_info else None)
+        if withheld is not None:
+            name = f"{type(withheld).__module__}.{type(withheld).__qualname__}"
+            record.exc_info = None
+            record.exc_text = f"{name} (details withheld: a malformed request may hold a secret)"
+
+    def _withheld(self, exc: BaseException | None) -> BaseException | None:
+        """The first exception of a withheld type in ``exc``'s chain, if any."""
+        seen: set[int] = set()
+        while exc is not None and id(exc) not in seen:
+            if isinstance(exc, self._withhold):
+                return exc
+            seen.add(id(exc))
+            exc = exc.__cause__ or exc.__context__
+        return None

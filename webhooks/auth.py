@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -38,13 +38,9 @@ __all__ = [
     "StandardWebhooksSignature",
     "as_authenticator",
     "iter_authenticators",
-    "parts_read",
 ]
 
 logger = logging.getLogger(__name__)
-
-
-_ALL_PARTS = frozenset({"path", "query", "headers", "body"})
 
 
 def _lower_keys(headers: Mapping[str, str]) -> Mapping[str, str]:
@@ -56,7 +52,8 @@ def _lower_keys(headers: Mapping[str, str]) -> Mapping[str, str]:
 @attrs.frozen(repr=False)
 class RequestView:
     """What the checks see of a request: ``path`` is percent-decoded, ``headers`` are looked up
-    by lower-case name, ``query`` maps each name to its first value.
+    by lower-case name, ``query`` maps each name to its first value, ``body`` is the body with
+    any ``Content-Encoding`` undone (empty if it could not be read).
 
     Its repr shows the method and the query and header names only: the path (a
     :class:`PathToken`), query values (a :class:`QueryToken`), headers (``Authorization``) and
@@ -79,7 +76,9 @@ class RequestView:
 
 @runtime_checkable
 class Authenticator(Protocol):
-    """A check of one delivery: True lets it through. Anything else (False, None) rejects."""
+    """What an authentication check implements: ``verify`` gets a view of the request (method,
+    path, query, headers and body) and returns True to accept the delivery; anything else
+    (False, None) refuses it, and the route answers 401. It runs before the body is parsed."""
 
     def verify(self, request: RequestView) -> bool: ...
 
@@ -105,7 +104,6 @@ class QueryToken:
     webhook URL configured at TakeOne, e.g. ``https://example.com/takeone/webhooks?token=...``)."""
 
     __slots__ = ("_digest", "name")
-    request_parts: ClassVar[frozenset[str]] = frozenset({"query"})
 
     def __init__(self, name: str, secret: str) -> None:
         self.name = _secret("QueryToken", "name", name)
@@ -128,7 +126,6 @@ class PathToken:
     ``{token}`` segment: ``add_webhook_route(app, "/takeone/webhooks/{token}", ...)``."""
 
     __slots__ = ("_digest",)
-    request_parts: ClassVar[frozenset[str]] = frozenset({"path"})
 
     def __init__(self, secret: str) -> None:
         if "/" in _secret("PathToken", "secret", secret):
@@ -153,7 +150,6 @@ class BasicAuth:
     ``https://user:password@example.com/takeone/webhooks``)."""
 
     __slots__ = ("_digest", "username")
-    request_parts: ClassVar[frozenset[str]] = frozenset({"headers"})
 
     def __init__(self, username: str, password: str) -> None:
         self.username = _secret("BasicAuth", "username", username)
@@ -187,7 +183,6 @@ class StandardWebhooksSignature:
     within ``tolerance`` of now (either way), which bounds replays."""
 
     __slots__ = ("_clock", "_key", "_tolerance")
-    request_parts: ClassVar[frozenset[str]] = frozenset({"headers", "body"})
 
     def __init__(
         self,
@@ -272,14 +267,3 @@ def iter_authenticators(auth: Authenticator) -> Iterator[Authenticator]:
             yield from iter_authenticators(inner)
     else:
         yield auth
-
-
-def parts_read(auth: Authenticator) -> frozenset[str]:
-    """The parts of a request (``path``, ``query``, ``headers``, ``body``) the checks in
-    ``auth`` read, so an adapter can leave the others empty: a check's ``request_parts``, or
-    every part for a check that does not declare them."""
-    parts: set[str] = set()
-    for check in iter_authenticators(auth):
-        declared = getattr(check, "request_parts", None)
-        parts |= declared if isinstance(declared, frozenset) else _ALL_PARTS
-    return frozenset(parts)

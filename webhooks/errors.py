@@ -2,7 +2,8 @@
 
 ::
 
-    WebhookError
+    WebhookError                                status 500 unless a subclass says otherwise
+    ├── WebhookAuthError                        a delivery failed authentication; answer 401
     ├── WebhookPayloadError (also ValueError)   the body is not a valid event; answer 400
     ├── WebhookConfigError (also ValueError)    a route, check, filter, inbox or worker set up
     │                                           wrongly (raised where it is created)
@@ -10,22 +11,38 @@
     └── InboxError (webhooks.inbox)             the inbox's storage failed; answer 503
         └── InboxSchemaError                    the storage holds a schema this version cannot use
 
-Messages name the offending field or argument and never hold a secret.
+``status`` is what a receiver answers for the error; messages name the offending field or
+argument and never hold a secret.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from .events import WebhookEvent
 
-__all__ = ["HandlerError", "WebhookConfigError", "WebhookError", "WebhookPayloadError"]
+__all__ = [
+    "HandlerError",
+    "WebhookAuthError",
+    "WebhookConfigError",
+    "WebhookError",
+    "WebhookPayloadError",
+]
 
 
 class WebhookError(Exception):
     """Base class of every error raised by ``webhooks``."""
+
+    status: ClassVar[int] = 500
+    """The HTTP status a receiver answers for this error."""
+
+
+class WebhookAuthError(WebhookError):
+    """A delivery that no authenticator accepted (the answer carries no detail)."""
+
+    status = 401
 
 
 class WebhookPayloadError(WebhookError, ValueError):

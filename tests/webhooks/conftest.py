@@ -15,7 +15,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-import webhooks._json
 from takeone_async._signing import decode_secret, signature_header
 from tests.conftest import load_sample
 from webhooks import QueryToken, WebhookEvent, WebhookRouter, parse_event
@@ -127,17 +126,6 @@ class FakeInbox:
 
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
-
-
-@pytest.fixture(params=["orjson", "stdlib"])
-def json_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the test with orjson's fast path (when installed) and with the standard library's
-    alone, as without ``takeone-async[speedups]``."""
-    if request.param == "stdlib":
-        monkeypatch.setattr(webhooks._json, "_orjson_loads", None)
-    elif webhooks._json._orjson_loads is None:  # pragma: no cover - orjson is a dev dependency
-        pytest.skip("orjson is not installed")
-    return str(request.param)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from webhooks import (
     StandardWebhooksSignature,
     WebhookRouter,
 )
-from webhooks.aiohttp import add_webhook_route
+from webhooks.aiohttp import add_webhook_route, protect_access_log
 
 PATH_SECRET = "path-s3cret-do-not-log-55d0"
 PASSWORD = "basic-pa55word-do-not-log"
@@ -105,3 +105,137 @@ async def test_no_secret_reaches_any_log_line(
     logged = everything_logged(caplog.records)
     leaked = [secret for secret in SECRETS if secret in logged]
     assert leaked == []
+
+
+# ---- malformed requests: aiohttp's parser quotes the raw request line or header -----------
+
+BASIC = base64.b64encode(f"takeone:{PASSWORD}".encode())
+MALFORMED = {
+    "bad method": f"P@ST /takeone/webhooks?token={SECRET} HTTP/1.1\r\nHost: x\r\n\r\n",
+    "bad version": f"POST /takeone/webhooks?token={SECRET} HTTP/9.9\r\nHost: x\r\n\r\n",
+    "bad query byte": f"POST /takeone/webhooks?token={SECRET}\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
+    "space in path": f"POST /takeone/hooks/{PATH_SECRET} x HTTP/1.1\r\nHost: x\r\n\r\n",
+    "bad header byte": (
+        f"POST /takeone/hooks/{PATH_SECRET} HTTP/1.1\r\nHost: x\r\nBad\x01Header: 1\r\n\r\n"
+    ),
+    "bad Authorization byte": (
+        f"POST /takeone/basic HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {BASIC.decode()}\x00\r\n\r\n"
+    ),
+    "second request on a connection": (
+        "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        f"P@ST /takeone/webhooks?token={OLD_SECRET} HTTP/1.1\r\nHost: x\r\n\r\n"
+    ),
+}
+
+
+async def _send_raw(host: str, port: int, raw: bytes) -> bytes:
+    """Write ``raw`` on a fresh loopback connection; the server's whole answer."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(raw)
+        await writer.drain()
+        return await reader.read(65536)
+    finally:
+        writer.close()
+
+
+async def test_a_malformed_request_leaves_no_secret_in_any_log(
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = await aiohttp_client(make_app(WebhookRouter()))
+    answers = []
+    async with asyncio.timeout(10):
+        for raw in MALFORMED.values():
+            answers.append(await _send_raw(client.host, client.port, raw.encode("latin-1")))
+        await client.close()
+    assert all(answer.startswith(b"HTTP/1.") and b" 400 " in answer for answer in answers)
+    parser_errors = [r for r in caplog.records if r.name == "aiohttp.server" and r.exc_text]
+    assert len(parser_errors) >= len(MALFORMED)
+    assert all("details withheld" in r.exc_text for r in parser_errors)  # type: ignore[operator]
+    logged = everything_logged(caplog.records)
+    assert [secret for secret in SECRETS if secret in logged] == []
+
+
+# ---- each app keeps its own rules, for as long as it runs --------------------------------
+
+
+async def _ok(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+def app_with(path: str, auth: Any) -> web.Application:
+    """An app with one webhook route and a plain ``GET /search`` route."""
+    app = web.Application()
+    add_webhook_route(app, path, WebhookRouter(), auth=auth)
+    app.router.add_get("/search", _ok)
+    return app
+
+
+def access_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+
+
+async def test_two_apps_in_one_process_each_keep_their_own_rules(
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    filters_before = list(logging.getLogger("aiohttp.access").filters)
+    a = await aiohttp_client(app_with("/a", QueryToken("token", SECRET)))
+    b = await aiohttp_client(app_with("/b/{key}", PathToken(PATH_SECRET)))
+    async with asyncio.timeout(10):
+        await post(a, event_body(), path="/a", token=SECRET)
+        async with a.get("/search", params={"token": "a-public"}):
+            pass
+        await post(b, event_body(), path=f"/b/{PATH_SECRET}", token=None)
+        async with b.get("/search", params={"token": "b-public"}):
+            pass
+        await a.close()
+        await post(b, event_body(), path=f"/b/{PATH_SECRET}", token=None)
+        await b.close()
+    lines = access_lines(caplog)
+    assert any("/a?token=*** " in line for line in lines)
+    assert not any("a-public" in line for line in lines)  # a's token parameter, anywhere in a
+    assert any("/search?token=b-public " in line for line in lines)  # b has no token parameter
+    assert sum("/b/*** " in line for line in lines) == 2  # before and after a stopped
+    assert [secret for secret in SECRETS if secret in "\n".join(lines)] == []
+    assert logging.getLogger("aiohttp.access").filters == filters_before
+
+
+async def test_an_app_and_its_sub_app_share_a_server_and_both_sets_of_rules(
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    parent = app_with("/p", QueryToken("token", SECRET))
+    parent.add_subapp("/sub", app_with("/hooks/{key}", PathToken(PATH_SECRET)))
+    client = await aiohttp_client(parent)
+    async with asyncio.timeout(10):
+        await post(client, event_body(), path="/p", token=SECRET)
+        await post(client, event_body(), path=f"/sub/hooks/{PATH_SECRET}", token=None)
+        await client.close()
+    lines = access_lines(caplog)
+    assert any("/p?token=*** " in line for line in lines)
+    assert any("/sub/hooks/*** " in line for line in lines)
+    assert [secret for secret in SECRETS if secret in "\n".join(lines)] == []
+
+
+async def test_a_runner_with_its_own_access_log_is_protected_too(
+    aiohttp_server: Any, aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    own = logging.getLogger("tests.webhooks.own_access_log")
+    protect_access_log(own)
+    protect_access_log(own)  # once is enough; twice does no harm
+    caplog.set_level(logging.INFO, logger=own.name)
+    app = web.Application()
+    for path in ("/hooks", "/hooks-too"):
+        add_webhook_route(
+            app, path, WebhookRouter(), auth=QueryToken("token", SECRET), mode="ack_first"
+        )
+    client = await aiohttp_client(await aiohttp_server(app, access_log=own))
+    async with asyncio.timeout(10):
+        assert (await post(client, event_body(), path="/hooks", token=SECRET))[0] == 200
+        assert (await post(client, event_body(), path="/hooks-too", token=SECRET))[0] == 200
+        await client.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == own.name]
+    assert len(lines) == 2
+    assert all("?token=*** " in line for line in lines)

@@ -23,7 +23,7 @@ from webhooks import (
     StandardWebhooksSignature,
     WebhookConfigError,
 )
-from webhooks.auth import as_authenticator, iter_authenticators, parts_read
+from webhooks.auth import as_authenticator, iter_authenticators
 
 # The Standard Webhooks reference test vector (used by the svix / standardwebhooks libraries).
 VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -245,24 +245,18 @@ def test_iter_authenticators_flattens_nested_groups() -> None:
     assert list(iter_authenticators(a)) == [a]
 
 
-def test_parts_read_names_what_the_checks_look_at() -> None:
-    class Custom:
-        def verify(self, request: RequestView) -> bool:
-            return True
+def test_an_authenticator_is_any_object_with_verify() -> None:
+    """What a user implements: a request view in, True to accept; nothing else is asked."""
 
-    key = b"relay-signing-key-0123456789abcd"
-    assert parts_read(QueryToken("t", "a")) == {"query"}
-    assert parts_read(PathToken("b")) == {"path"}
-    assert parts_read(AnyOf(BasicAuth("u", "c"), StandardWebhooksSignature(key))) == {
-        "headers",
-        "body",
-    }
-    assert parts_read(AnyOf(QueryToken("t", "a"), Custom())) == {
-        "path",
-        "query",
-        "headers",
-        "body",
-    }
+    class HeaderEquals:
+        def verify(self, request: RequestView) -> bool:
+            return request.headers.get("x-relay") == "ok"
+
+    check = HeaderEquals()
+    assert isinstance(check, Authenticator)
+    assert as_authenticator(check) is check
+    assert check.verify(RequestView("POST", "/", headers={"X-Relay": "ok"}))
+    assert not AnyOf(check).verify(RequestView("POST", "/"))
 
 
 def test_as_authenticator_returns_a_single_check_unchanged() -> None:

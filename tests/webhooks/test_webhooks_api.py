@@ -25,6 +25,7 @@ PURE_MODULES = [
     "events",
     "filters",
     "parsing",
+    "receiving",
     "router",
 ]
 
@@ -50,6 +51,7 @@ def test_the_exported_names_are_exactly_the_intended_ones() -> None:
         "StandardWebhooksSignature",
         "UnknownEvent",
         "VideoContainerSummary",
+        "WebhookAuthError",
         "WebhookConfigError",
         "WebhookError",
         "WebhookEvent",
@@ -58,6 +60,7 @@ def test_the_exported_names_are_exactly_the_intended_ones() -> None:
         "__version__",
         "delivery_key",
         "parse_event",
+        "receive",
     }
     assert len(webhooks.__all__) == len(set(webhooks.__all__))
     assert all(hasattr(webhooks, name) for name in webhooks.__all__)
@@ -70,8 +73,30 @@ def test_the_version_is_the_distribution_version() -> None:
 
 def test_every_exported_error_is_a_webhook_error() -> None:
     errors = [getattr(webhooks, n) for n in webhooks.__all__ if n.endswith("Error")]
-    assert len(errors) == 4
+    assert len(errors) == 5
     assert all(issubclass(error, webhooks.WebhookError) for error in errors)
+
+
+def test_each_error_carries_the_status_a_receiver_answers() -> None:
+    from webhooks.inbox import InboxError
+
+    statuses = {
+        error.__name__: error.status
+        for error in (
+            webhooks.WebhookError,
+            webhooks.WebhookAuthError,
+            webhooks.WebhookPayloadError,
+            webhooks.HandlerError,
+            InboxError,
+        )
+    }
+    assert statuses == {
+        "WebhookError": 500,
+        "WebhookAuthError": 401,
+        "WebhookPayloadError": 400,
+        "HandlerError": 500,
+        "InboxError": 503,
+    }
 
 
 def test_each_module_lists_its_public_functions_and_classes_in_all() -> None:

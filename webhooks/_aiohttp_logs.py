@@ -1,0 +1,91 @@
+"""Keeps each app's webhook secrets out of aiohttp's logs, for as long as the app runs.
+
+aiohttp's access log prints every request line, and when its HTTP parser refuses a malformed
+request, the error it logs quotes the raw request line or header: either may hold a token. The
+first webhook route of an app gives the app a :class:`logging.Filter` (under a ``web.AppKey``)
+holding its routes' rules; the app's start-up puts it on aiohttp's loggers and its cleanup takes
+it off. Records are only rewritten in the context of the app's own server (see ``_SERVING``), so
+two apps in one process each keep their own rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+
+from aiohttp import web
+from aiohttp.http import HttpProcessingError
+from aiohttp.log import access_logger, server_logger, web_logger
+
+from ._redact import LogRedactor
+from .auth import Authenticator, PathToken, QueryToken, iter_authenticators
+
+__all__ = ["protect_access_log", "redaction"]
+
+_LOGGERS = [access_logger, server_logger, web_logger]
+"""The loggers redacted: aiohttp's access log and the error paths of a malformed request, and
+any logger given to :func:`protect_access_log`."""
+
+
+class _Redaction(logging.Filter):
+    """One app's webhook secrets, masked in the records aiohttp logs for that app's server."""
+
+    def __init__(self, app: web.Application) -> None:
+        super().__init__()
+        self.app = app
+        self.rules = LogRedactor(withhold=(HttpProcessingError,))
+
+    def protect(self, path: str, auth: Authenticator | None) -> None:
+        checks = list(iter_authenticators(auth)) if auth is not None else []
+        path_tokens = [check for check in checks if isinstance(check, PathToken)]
+        self.rules.protect(
+            path,
+            query_params=[check.name for check in checks if isinstance(check, QueryToken)],
+            secret_segment=(
+                (lambda segment: any(token.matches(segment) for token in path_tokens))
+                if path_tokens
+                else None
+            ),
+        )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self in _SERVING.get():
+            self.rules.redact(record)
+        return True
+
+
+_REDACTION = web.AppKey("webhooks_log_redaction", _Redaction)
+_SERVING: ContextVar[tuple[_Redaction, ...]] = ContextVar("webhooks_serving", default=())
+"""The redactions of the apps served in this context: aiohttp runs a server's every task (each
+connection, each request, its error handling and access log) in a copy of the context its app
+started in, so an app's start-up sets this and its records alone see its rules."""
+
+
+def redaction(app: web.Application) -> _Redaction:
+    """The app's redaction, made with its first webhook route and active while it runs."""
+    if _REDACTION not in app:
+        app[_REDACTION] = _Redaction(app)
+        app.cleanup_ctx.append(_redact_while_running)
+    return app[_REDACTION]
+
+
+async def _redact_while_running(app: web.Application) -> AsyncIterator[None]:
+    own = app[_REDACTION]
+    # Sub-apps start with their parent, before it is frozen, and share its server: they keep
+    # each other's rules. An app started earlier in this task is frozen and has its own server.
+    serving = tuple(other for other in _SERVING.get() if not other.app.frozen)
+    _SERVING.set((*serving, own))
+    for log in _LOGGERS:
+        log.addFilter(own)
+    yield
+    for log in _LOGGERS:
+        log.removeFilter(own)
+
+
+def protect_access_log(access_log: logging.Logger) -> None:
+    """Redact webhook secrets in ``access_log`` too, for a runner given its own ``access_log=``
+    logger (aiohttp's own loggers are covered by ``add_webhook_route``). Call it before the
+    apps start: from then on, every app with webhook routes filters it while it runs."""
+    if access_log not in _LOGGERS:
+        _LOGGERS.append(access_log)
