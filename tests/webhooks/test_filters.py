@@ -133,7 +133,8 @@ async def test_drop_stale_skips_an_older_state_and_says_so(
     stale = [r.getMessage() for r in caplog.records if r.name == "webhooks.filters"]
     assert stale == [
         f"dropping stale project_published event for project {PROJECT_ID}: modified "
-        "2024-05-01T09:00:00+00:00, older than 2024-05-01T10:00:00+00:00 already handled"
+        "2024-05-01T09:00:00+00:00, older than the publishing fact 2024-05-01T10:00:00+00:00 "
+        "already handled"
     ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import weakref
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,17 +40,6 @@ async def test_append_stores_once_per_delivery_key(inbox: Inbox) -> None:
         "project_status_change",
     )
     assert (delivery.project_id, delivery.modified, delivery.attempts) == ("p1", at(1), 0)
-
-
-async def test_append_lets_go_of_the_event_while_it_is_stored(inbox: Inbox) -> None:
-    """An inbox keeps what it stores, not the parsed event, while the storage is awaited."""
-    event = project_event("p1", 1)
-    alive = weakref.ref(event)
-    appending = asyncio.create_task(inbox.append(event))
-    del event
-    await asyncio.sleep(0)
-    assert alive() is None
-    assert await appending is True
 
 
 async def test_appends_arriving_together_say_which_were_new(inbox: Inbox) -> None:
