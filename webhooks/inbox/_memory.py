@@ -235,9 +235,7 @@ class MemoryInbox:
             for e in self._with_status(STALE)[:limit]
         ]
 
-    async def high_water_mark(
-        self, project_id: str, family: str | None = None
-    ) -> datetime | None:
+    async def high_water_mark(self, project_id: str, family: str | None = None) -> datetime | None:
         if family is not None:
             return self._high_water.get((project_id, family))
         marks = [m for (p, _), m in self._high_water.items() if p == project_id]

@@ -464,9 +464,7 @@ class SQLiteInbox:
             for k, t, p, m, h, f in rows
         ]
 
-    async def high_water_mark(
-        self, project_id: str, family: str | None = None
-    ) -> datetime | None:
+    async def high_water_mark(self, project_id: str, family: str | None = None) -> datetime | None:
         rows = await self._select(
             "SELECT max(modified_us) FROM high_water "
             "WHERE project_id = ?1 AND (?2 IS NULL OR family = ?2)",

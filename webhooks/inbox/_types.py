@@ -192,9 +192,7 @@ class Inbox(Protocol):
         """The records of deliveries skipped as stale, oldest first."""
         ...
 
-    async def high_water_mark(
-        self, project_id: str, family: str | None = None
-    ) -> datetime | None:
+    async def high_water_mark(self, project_id: str, family: str | None = None) -> datetime | None:
         """The newest ``modified_date_time`` handled for the project in ``family`` (any family
         when None), if any."""
         ...
