@@ -331,7 +331,7 @@ class RedisStreamInbox:
         async with self._storage("touch"):
             pipe = self._redis.pipeline(transaction=False)
             for delivery in deliveries:
-                args = [self._group_key, _token(delivery), delivery.handle, lease]
+                args: list[Any] = [self._group_key, _token(delivery), delivery.handle, lease]
                 await self._script(TOUCH)(keys=[self.stream], args=args, client=pipe)
             await pipe.execute()
 

@@ -3,8 +3,8 @@ what a delivery says about its project and to which family of facts it belongs. 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs

@@ -35,9 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..errors import WebhookConfigError
 from ._errors import InboxError
-from ._rules import from_micros, from_seconds, micros, record_of
+from ._rules import from_micros, from_seconds, micros, newest, record_of
 from ._sqlite_schema import migrate
-from ._rules import newest
 from ._types import DeadLetter, Delivery, InboxCounts, ProjectMark, StaleRecord
 
 if TYPE_CHECKING:
