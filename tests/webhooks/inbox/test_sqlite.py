@@ -100,6 +100,11 @@ async def test_a_version_1_file_opens_migrates_and_keeps_its_deliveries(tmp_path
     async with SQLiteInbox(path) as inbox:
         assert version_of(path) == LATEST_VERSION
         assert await inbox.high_water_mark("p1") == at(1)
+        assert await inbox.high_water_mark("p1", "status") == at(1)  # from its done delivery
+        assert await inbox.high_water_mark("p1", "publishing") == at(1)  # the old mark kept
+        assert await inbox.seen(["p1"], "status") == {
+            "p1": ProjectMark(at(2), "completed", "can_publish")
+        }
         assert await inbox.seen(["p1", "p2"]) == {
             "p1": ProjectMark(at(2), "completed", "can_publish"),
             "p2": ProjectMark(at(1), "editing", "can_publish"),
