@@ -91,13 +91,14 @@ def _v2(conn: sqlite3.Connection) -> None:
 
 
 # Mirrors webhooks.inbox._rules.supersedes: a later modified time wins, an equal one with a
-# different state wins, a missing time never displaces a known one.
+# different state wins, a missing time never displaces a known one. ``{key}``: the columns a
+# project's newest state is kept by (the project; from version 4, the project and family).
 _SEEN_TRIGGER = """CREATE TRIGGER deliveries_raise_seen AFTER INSERT ON deliveries
 WHEN NEW.project_id IS NOT NULL
 BEGIN
-    INSERT INTO seen (project_id, modified_us, state, publishing_status)
-    VALUES (NEW.project_id, NEW.modified_us, NEW.state, NEW.publishing_status)
-    ON CONFLICT (project_id) DO UPDATE SET modified_us = excluded.modified_us,
+    INSERT INTO seen ({key}, modified_us, state, publishing_status)
+    VALUES ({new_key}, NEW.modified_us, NEW.state, NEW.publishing_status)
+    ON CONFLICT ({key}) DO UPDATE SET modified_us = excluded.modified_us,
         state = excluded.state, publishing_status = excluded.publishing_status
     WHERE CASE
         WHEN excluded.modified_us IS NULL THEN seen.modified_us IS NULL
@@ -115,29 +116,15 @@ _V3 = _statements(
     # ``seen`` as deliveries are inserted, so one INSERT statement stores a whole batch.
     "ALTER TABLE deliveries ADD COLUMN state TEXT",
     "ALTER TABLE deliveries ADD COLUMN publishing_status TEXT",
-    _SEEN_TRIGGER,
+    _SEEN_TRIGGER.format(key="project_id", new_key="NEW.project_id"),
 )
 
 # Version 4: staleness is judged within a family of related facts (webhooks.filters.fact_family),
 # so each delivery keeps its family, and the high-water marks and the newest state seen are kept
-# per project and family. The trigger mirrors webhooks.inbox._rules.supersedes, as above.
-_SEEN_BY_FAMILY_TRIGGER = """CREATE TRIGGER deliveries_raise_seen AFTER INSERT ON deliveries
-WHEN NEW.project_id IS NOT NULL
-BEGIN
-    INSERT INTO seen (project_id, family, modified_us, state, publishing_status)
-    VALUES (NEW.project_id, NEW.family, NEW.modified_us, NEW.state, NEW.publishing_status)
-    ON CONFLICT (project_id, family) DO UPDATE SET modified_us = excluded.modified_us,
-        state = excluded.state, publishing_status = excluded.publishing_status
-    WHERE CASE
-        WHEN excluded.modified_us IS NULL THEN seen.modified_us IS NULL
-            AND (excluded.state IS NOT seen.state
-                 OR excluded.publishing_status IS NOT seen.publishing_status)
-        WHEN seen.modified_us IS NULL OR excluded.modified_us > seen.modified_us THEN 1
-        ELSE excluded.modified_us = seen.modified_us
-            AND (excluded.state IS NOT seen.state
-                 OR excluded.publishing_status IS NOT seen.publishing_status)
-    END;
-END"""
+# per project and family.
+_SEEN_BY_FAMILY_TRIGGER = _SEEN_TRIGGER.format(
+    key="project_id, family", new_key="NEW.project_id, NEW.family"
+)
 
 _OLD_MARK_FAMILIES = ("status", "publishing")
 """Families given a version-3 mark where no handled delivery of the family is left to recompute
