@@ -406,11 +406,11 @@ class SQLiteInbox:
         now, seq = self._clock(), int(delivery.handle)
 
         def op(conn: sqlite3.Connection) -> None:
-            _finish(conn, seq, "dead", now)
-            conn.execute(
-                "UPDATE deliveries SET attempts = ?, last_error = ? WHERE seq = ?",
-                (delivery.attempts + 1, error, seq),
-            )
+            if _finish(conn, seq, "dead", now):
+                conn.execute(
+                    "UPDATE deliveries SET attempts = ?, last_error = ? WHERE seq = ?",
+                    (delivery.attempts + 1, error, seq),
+                )
 
         await self._write(op)
 
@@ -418,8 +418,8 @@ class SQLiteInbox:
         now, seq, mark = self._clock(), int(delivery.handle), micros(delivery.high_water)
 
         def op(conn: sqlite3.Connection) -> None:
-            _finish(conn, seq, "stale", now)
-            conn.execute("UPDATE deliveries SET stale_mark_us = ? WHERE seq = ?", (mark, seq))
+            if _finish(conn, seq, "stale", now):
+                conn.execute("UPDATE deliveries SET stale_mark_us = ? WHERE seq = ?", (mark, seq))
 
         await self._write(op)
 
@@ -525,10 +525,16 @@ def _insert_sql(rows: int) -> str:
     return _INSERT.format(values=", ".join([_ROW] * rows))
 
 
-def _finish(conn: sqlite3.Connection, seq: int, status: str, now: float) -> None:
-    conn.execute(
-        "UPDATE deliveries SET status = ?, finished_at = ?, claimed_by = NULL WHERE seq = ?",
-        (status, now, seq),
+def _finish(conn: sqlite3.Connection, seq: int, status: str, now: float) -> bool:
+    """Finish an unfinished delivery; False if it was finished already (a late call from a
+    consumer whose claim ran out and went to another)."""
+    return (
+        conn.execute(
+            "UPDATE deliveries SET status = ?, finished_at = ?, claimed_by = NULL "
+            "WHERE seq = ? AND status IN ('pending', 'claimed')",
+            (status, now, seq),
+        ).rowcount
+        == 1
     )
 
 

@@ -429,3 +429,29 @@ async def test_seen_is_kept_per_family_too(inbox: Inbox) -> None:
     assert await inbox.seen(["p1"], "publishing") == {"p1": publishing}
     assert await inbox.seen(["p1"]) == {"p1": publishing}
     assert await inbox.seen(["p1"], "project_renamed") == {}
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+async def test_a_late_finish_from_a_consumer_whose_claim_ran_out_changes_nothing(
+    kind: str, make_inbox: MakeInbox
+) -> None:
+    inbox = await make_inbox(kind, visibility_timeout=0.5)
+    await inbox.append(project_event("p1", 1))
+    [slow] = await inbox.claim("slow", 1)
+    await asyncio.sleep(0.8)
+    [again] = await inbox.claim("fast", 1)
+    await inbox.ack(again)
+    await inbox.append(project_event("p1", 2))
+    [newer] = await inbox.claim("fast", 1)
+    await inbox.fail(slow, "late", soon(0))
+    await inbox.dead_letter(slow, "late")
+    await inbox.skip_stale(slow)
+    await inbox.ack(slow)
+    await inbox.release([slow])
+    await inbox.touch([slow])
+    assert await inbox.counts() == InboxCounts(pending=0, in_flight=1, done=1, stale=0, dead=0)
+    assert await inbox.dead_letters() == []
+    assert await inbox.skipped() == []
+    assert await inbox.claim("other", 1) == []  # "fast" still holds the project
+    await inbox.ack(newer)
+    assert (await inbox.counts()).done == 2
