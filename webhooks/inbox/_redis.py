@@ -153,9 +153,18 @@ class RedisStreamInbox:
         self._clock = clock
         self._owns_client = client is None
         if client is None:
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
             try:
                 pool = redis.asyncio.BlockingConnectionPool.from_url(
-                    url or "", max_connections=max_connections, timeout=visibility_timeout
+                    url or "",
+                    max_connections=max_connections,
+                    timeout=visibility_timeout,
+                    # a command on a connection the server dropped is sent once more on a new
+                    # one: an append finds its dedup keys, a finish its entry gone; a claim
+                    # whose answer was lost leaves its projects held until their lease ends
+                    retry=Retry(NoBackoff(), 1),
                 )
             except ValueError as exc:  # not a redis URL: the message names no password
                 raise WebhookConfigError(f"RedisStreamInbox: {exc}") from None
