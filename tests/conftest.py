@@ -72,7 +72,11 @@ def mock_api() -> Iterator[AioResponses]:
 async def client(mock_api: AioResponses) -> AsyncIterator[TakeOneClient]:
     """A client against the mocked API with near-zero back-off, so retry tests run fast."""
     async with TakeOneClient(
-        CLIENT_ID, CLIENT_SECRET, base_url=BASE_URL, backoff_base=0.001, backoff_cap=0.01,
+        CLIENT_ID,
+        CLIENT_SECRET,
+        base_url=BASE_URL,
+        backoff_base=0.001,
+        backoff_cap=0.01,
         retry_after_cap=0.05,
     ) as c:
         yield c

@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 from .errors import WebhookConfigError
 from .events import WebhookEvent
 
-__all__ = ["Deduplicate", "DropStale", "EventFilter"]
+__all__ = ["Deduplicate", "DropStale", "EventFilter", "fact_family"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,26 @@ class EventFilter(Protocol):
 
     async def release(self, event: WebhookEvent) -> None:
         """An admitted event was not handled after all; forget that it was admitted."""
+
+
+_FAMILIES = {
+    "project_status_change": "status",
+    "project_published": "publishing",
+    "project_unpublished": "publishing",
+}
+
+
+def fact_family(event_type: str) -> str:
+    """The family of related facts an event type belongs to; staleness is judged within it.
+
+    ``project_status_change`` events form the family ``"status"`` (a state replaces the state
+    before it); ``project_published`` and ``project_unpublished`` form ``"publishing"`` (the
+    newest of them says whether the streams exist); any other type is a family of its own,
+    named by the type. A delivery is stale when a newer delivery of the same project *and the
+    same family* was already handled: a newer status change never hides a publish, and a late
+    publish never brings streams back after a newer unpublish.
+    """
+    return _FAMILIES.get(event_type, event_type)
 
 
 def _seconds(window: timedelta | float) -> float:
@@ -100,17 +120,20 @@ class Deduplicate:
 
 class DropStale:
     """Skips an event whose ``project.modified_date_time`` is older than the newest already
-    handled for that project (deliveries may arrive out of order), and logs that it did.
+    handled for that project within its family of related facts (:func:`fact_family`), since
+    deliveries may arrive out of order; logs that it did.
 
-    Events without a project or without ``modified_date_time`` are always admitted. At most
-    ``max_projects`` projects are remembered (least recently handled forgotten first).
+    So a handler of ``ProjectPublished`` alone gets every publish that no newer publish or
+    unpublish superseded, and a mirror of the status changes never goes back to an older
+    state. Events without a project or without ``modified_date_time`` are always admitted. At
+    most ``max_projects`` projects are remembered (least recently handled forgotten first).
     """
 
     def __init__(self, *, max_projects: int = 100_000) -> None:
         if max_projects < 1:
             raise WebhookConfigError(f"DropStale: max_projects must be >= 1, got {max_projects}")
         self._max_projects = max_projects
-        self._newest: OrderedDict[str, datetime] = OrderedDict()
+        self._newest: OrderedDict[str, dict[str, datetime]] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"DropStale(remembered={len(self._newest)})"
@@ -119,12 +142,14 @@ class DropStale:
         project = event.project
         if project is None or project.modified_date_time is None:
             return True
-        newest = self._newest.get(project.id)
+        family = fact_family(event.type)
+        newest = self._newest.get(project.id, {}).get(family)
         if newest is not None and project.modified_date_time < newest:
             logger.info(
-                "dropping stale %s: modified %s, older than %s already handled",
+                "dropping stale %s: modified %s, older than the %s fact %s already handled",
                 event.describe(),
                 project.modified_date_time.isoformat(),
+                family,
                 newest.isoformat(),
             )
             return False
@@ -134,9 +159,11 @@ class DropStale:
         project = event.project
         if project is None or project.modified_date_time is None:
             return
-        newest = self._newest.get(project.id)
+        family = fact_family(event.type)
+        marks = self._newest.setdefault(project.id, {})
+        newest = marks.get(family)
         if newest is None or project.modified_date_time > newest:
-            self._newest[project.id] = project.modified_date_time
+            marks[family] = project.modified_date_time
         self._newest.move_to_end(project.id)
         while len(self._newest) > self._max_projects:
             self._newest.popitem(last=False)

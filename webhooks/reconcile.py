@@ -1,10 +1,12 @@
 """Catch up after an outage: TakeOne documents no redelivery, so ask the API instead.
 
 :func:`reconcile` lists projects through the client, compares each with the newest state the
-inbox has seen for it, and appends a synthetic ``project_status_change`` (with
-``"reconciled": true`` in its body) for every project that moved while nobody was listening.
-The worker then handles it like any delivery: in order, retried, deduplicated, and stale
-deliveries that arrive later are skipped. Run it once after a restart, or on an interval with
+inbox has seen for it among the status changes (the family of facts a synthetic event joins,
+see :func:`webhooks.filters.fact_family`), and appends a synthetic ``project_status_change``
+(with ``"reconciled": true`` in its body) for every project that moved while nobody was
+listening. The worker then handles it like any delivery: in order, retried, deduplicated, and
+older status changes that arrive later are skipped as stale; publishes and unpublishes are
+judged among themselves, so a synthetic status change never hides one. Run it once after a restart, or on an interval with
 :func:`reconcile_every`.
 """
 
@@ -24,7 +26,8 @@ from takeone_async import Project, TakeOneClient, TakeOneError
 from takeone_async.converter import unstructure
 
 from .errors import WebhookConfigError, WebhookError
-from .events import ProjectSummary, WebhookEvent
+from .events import ProjectStatusChange, ProjectSummary, WebhookEvent
+from .filters import fact_family
 from .inbox import Inbox, ProjectMark
 from .inbox._rules import supersedes
 from .parsing import parse_event
@@ -45,6 +48,8 @@ RECONCILED = "reconciled"
 """The top-level body field (``true``) that marks a synthetic event."""
 
 _SUMMARY_FIELDS = tuple(f.name for f in attrs.fields(ProjectSummary) if f.name != "extra")
+_FAMILY = fact_family(ProjectStatusChange.TYPE)
+"""Synthetic events are status changes: whether a project moved is judged among those."""
 _PAGE = 100
 
 
@@ -84,7 +89,7 @@ def synthetic_event(project: Project) -> WebhookEvent:
     summary = {name: data.get(name) for name in _SUMMARY_FIELDS}
     modified = project.modified_date_time
     body: dict[str, Any] = {
-        "type": "project_status_change",
+        "type": ProjectStatusChange.TYPE,
         "timestamp": int(modified.timestamp()) if modified is not None else int(time.time()),
         RECONCILED: True,
         "project": summary,
@@ -109,7 +114,8 @@ async def reconcile(
     users: Iterable[str] = (),
     include_unseen: bool = True,
 ) -> ReconcileReport:
-    """Append a synthetic event for each project whose state moved past what the inbox saw.
+    """Append a synthetic event for each project whose state moved past the newest status
+    change the inbox has stored for it.
 
     Lists the projects of each given video container and user (all projects when none is
     given). ``include_unseen``: also append for projects the inbox never heard of.
@@ -138,11 +144,13 @@ async def reconcile(
 async def _compare(inbox: Inbox, projects: list[Project], include_unseen: bool) -> list[str]:
     if not projects:
         return []
-    seen = await inbox.seen([p.id for p in projects])
+    ids = [p.id for p in projects]
+    seen = await inbox.seen(ids, _FAMILY)
+    heard = set(seen) if include_unseen else set(await inbox.seen(ids))
     moved = []
     for project in projects:
         known = seen.get(project.id)
-        if known is None and not include_unseen:
+        if not include_unseen and project.id not in heard:
             continue
         if supersedes(project_mark(project), known) and await inbox.append(
             synthetic_event(project)

@@ -1,11 +1,12 @@
 """``Worker``: takes deliveries from an inbox and runs them through a router, with retries.
 
-The inbox hands out at most one delivery per project at a time, oldest
-``project.modified_date_time`` first, so one project's events run one after another in order
-while different projects run in parallel (up to ``concurrency``). A handler that raises gets
-the delivery retried with exponential back-off; after ``max_attempts`` it is dead-lettered
-with the last error. A delivery older than what its project already handled is skipped and
-recorded as stale. ``stop()`` (or SIGTERM under ``run()``) finishes the deliveries in flight
+The inbox hands out at most one delivery per project at a time, its oldest unfinished
+``project.modified_date_time`` first (the ordering contract of :mod:`webhooks.inbox`), so one
+project's events run one after another in order while different projects run in parallel (up
+to ``concurrency``). A handler that raises gets the delivery retried with exponential
+back-off; after ``max_attempts`` it is dead-lettered with the last error. A delivery older
+than a fact of its family already handled for its project (see
+:func:`webhooks.filters.fact_family`) is skipped and recorded as stale. ``stop()`` (or SIGTERM under ``run()``) finishes the deliveries in flight
 and leaves the rest in the inbox for the next start.
 """
 
@@ -278,12 +279,13 @@ class Worker:
     async def _process(self, delivery: Delivery) -> None:
         if delivery.stale:
             logger.info(
-                "skipped stale %s delivery %s for project %s (%s < %s)",
+                "skipped stale %s delivery %s for project %s (%s < %s, the newest %s fact handled)",
                 delivery.type,
                 delivery.key[:12],
                 delivery.project_id,
                 delivery.modified,
                 delivery.high_water,
+                delivery.family,
             )
             await self.inbox.skip_stale(delivery)
             self._count(skipped_stale=1)

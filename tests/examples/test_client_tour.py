@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_client_tour_runs_the_readme_blocks_against_the_sandbox() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "client_tour.py")],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

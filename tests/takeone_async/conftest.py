@@ -105,9 +105,14 @@ def user_body(user_id: str, external_id: str | None = None, **fields: Any) -> di
 def connector_error(message: str = "Connection refused") -> aiohttp.ClientConnectorError:
     """The error aiohttp raises when it could not connect: nothing reached the server."""
     fields = dict.fromkeys(ConnectionKey._fields) | {
-        "host": "api.takeone.video", "port": 443, "is_ssl": True, "ssl": True,
+        "host": "api.takeone.video",
+        "port": 443,
+        "is_ssl": True,
+        "ssl": True,
     }
-    return aiohttp.ClientConnectorError(ConnectionKey(**fields), ConnectionRefusedError(111, message))
+    return aiohttp.ClientConnectorError(
+        ConnectionKey(**fields), ConnectionRefusedError(111, message)
+    )
 
 
 @pytest.fixture

@@ -171,12 +171,15 @@ def test_from_env_defaults_to_os_environ(monkeypatch: pytest.MonkeyPatch) -> Non
     assert TakeOneClient.from_env().client_id == "env-id"
 
 
-@pytest.mark.parametrize(("environ", "missing"), [
-    ({}, "TAKEONE_CLIENT_ID and TAKEONE_CLIENT_SECRET"),
-    ({"TAKEONE_CLIENT_ID": "id"}, "TAKEONE_CLIENT_SECRET"),
-    ({"TAKEONE_CLIENT_SECRET": "env-secret"}, "TAKEONE_CLIENT_ID"),
-    ({"TAKEONE_CLIENT_ID": "", "TAKEONE_CLIENT_SECRET": "env-secret"}, "TAKEONE_CLIENT_ID"),
-])
+@pytest.mark.parametrize(
+    ("environ", "missing"),
+    [
+        ({}, "TAKEONE_CLIENT_ID and TAKEONE_CLIENT_SECRET"),
+        ({"TAKEONE_CLIENT_ID": "id"}, "TAKEONE_CLIENT_SECRET"),
+        ({"TAKEONE_CLIENT_SECRET": "env-secret"}, "TAKEONE_CLIENT_ID"),
+        ({"TAKEONE_CLIENT_ID": "", "TAKEONE_CLIENT_SECRET": "env-secret"}, "TAKEONE_CLIENT_ID"),
+    ],
+)
 def test_from_env_names_the_missing_variables(environ: dict[str, str], missing: str) -> None:
     with pytest.raises(TakeOneValueError) as info:
         TakeOneClient.from_env(environ=environ)
@@ -219,7 +222,8 @@ async def test_logs_record_each_attempt_and_never_the_secret(
     assert any("retrying GET /api/v1/app_users/{id}" in m for m in messages)
     assert any("GET /api/v1/app_users/u1 -> 200 (attempt 2," in m for m in messages)
     assert any(
-        m.startswith("attempt 3 failed: POST /api/v1/app_users: could not connect") for m in messages
+        m.startswith("attempt 3 failed: POST /api/v1/app_users: could not connect")
+        for m in messages
     )
     shown = [*messages, sdk_logs.text, repr(client)]
     shown += [text for e in raised for text in (str(e), repr(e), repr(e.__cause__))]

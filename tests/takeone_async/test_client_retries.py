@@ -77,12 +77,22 @@ async def test_retries_stop_after_max_retries(
     assert count_requests(mock_api) == 3
 
 
-@pytest.mark.parametrize(("client_retries", "call_retries", "attempts"), [
-    (0, None, 1), (0, 3, 4), (2, 0, 1), (2, None, 3), (1, None, 2),
-])
+@pytest.mark.parametrize(
+    ("client_retries", "call_retries", "attempts"),
+    [
+        (0, None, 1),
+        (0, 3, 4),
+        (2, 0, 1),
+        (2, None, 3),
+        (1, None, 2),
+    ],
+)
 async def test_max_retries_per_client_and_per_call(
-    make_client: Callable[..., TakeOneClient], mock_api: AioResponses,
-    client_retries: int, call_retries: int | None, attempts: int,
+    make_client: Callable[..., TakeOneClient],
+    mock_api: AioResponses,
+    client_retries: int,
+    call_retries: int | None,
+    attempts: int,
 ) -> None:
     mock_api.get(USER_URL, exception=aiohttp.ServerDisconnectedError(), repeat=True)
     client = make_client(max_retries=client_retries)
@@ -92,16 +102,22 @@ async def test_max_retries_per_client_and_per_call(
     assert count_requests(mock_api) == attempts
 
 
-@pytest.mark.parametrize(("retry_after", "slept"), [
-    ("0.02", 0.02),
-    ("0", 0.0),
-    ("-4", 0.0),
-    ("86400", 0.05),
-    ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
-    ("Fri, 31 Dec 9999 23:59:59 GMT", 0.05),
-])
+@pytest.mark.parametrize(
+    ("retry_after", "slept"),
+    [
+        ("0.02", 0.02),
+        ("0", 0.0),
+        ("-4", 0.0),
+        ("86400", 0.05),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 0.05),
+    ],
+)
 async def test_retry_after_is_honoured_and_capped(
-    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder, retry_after: str,
+    client: TakeOneClient,
+    mock_api: AioResponses,
+    sleeps: SleepRecorder,
+    retry_after: str,
     slept: float,
 ) -> None:
     """The fixture client caps Retry-After at 0.05 s."""
@@ -149,7 +165,9 @@ async def test_the_deadline_bounds_a_slow_attempt(
 ) -> None:
     live_api.reply(200, USER, hang=True)
     client = make_client(base_url=live_api.url, timeout=10)
-    with pytest.raises(APITimeoutError, match=r"GET /api/v1/app_users/\{id\}: timed out after 0.1s"):
+    with pytest.raises(
+        APITimeoutError, match=r"GET /api/v1/app_users/\{id\}: timed out after 0.1s"
+    ):
         await client.app_users.get("u1", deadline=0.1)
     assert len(live_api.seen) == 1
 

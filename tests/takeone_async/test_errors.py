@@ -36,28 +36,32 @@ USER_URL = f"{API}/app_users/u1"
 DETAIL = "project cannot be published (publishing_status=cannot_publish)"
 
 
-@pytest.mark.parametrize(("status", "cls"), [
-    (400, BadRequestError),
-    (401, AuthenticationError),
-    (403, PermissionDeniedError),
-    (404, NotFoundError),
-    (409, ConflictError),
-    (429, RateLimitError),
-    (500, ServerError),
-    (501, ServerError),
-    (502, ServerError),
-    (503, ServerError),
-    (504, ServerError),
-    (410, APIStatusError),
-    (418, APIStatusError),
-    (422, APIStatusError),
-    (302, APIStatusError),
-])
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (501, ServerError),
+        (502, ServerError),
+        (503, ServerError),
+        (504, ServerError),
+        (410, APIStatusError),
+        (418, APIStatusError),
+        (422, APIStatusError),
+        (302, APIStatusError),
+    ],
+)
 async def test_each_status_raises_its_error_class_with_what_the_server_said(
     client: TakeOneClient, mock_api: AioResponses, status: int, cls: type[APIStatusError]
 ) -> None:
-    mock_api.post(PUBLISH, status=status, payload={"detail": DETAIL},
-                  headers={"X-Request-Id": "req-123"})
+    mock_api.post(
+        PUBLISH, status=status, payload={"detail": DETAIL}, headers={"X-Request-Id": "req-123"}
+    )
     with pytest.raises(cls) as info:
         await client.projects.publish(PROJECT, max_retries=0)
     error = info.value
@@ -81,21 +85,28 @@ async def test_a_rate_limit_error_carries_the_retry_after_hint(
     assert info.value.headers["Retry-After"] == "7"
 
 
-@pytest.mark.parametrize(("body", "summary"), [
-    ('{"detail": "Not found."}', "Not found."),
-    ('{"message": "gone"}', "gone"),
-    ('{"non_field_errors": ["a", "b"]}', "a; b"),
-    ('{"user": ["This field is required."], "name": "bad"}',
-     "user: This field is required.; name: bad"),
-    ('["Invalid state."]', "Invalid state."),
-    ("", "(empty body)"),
-    ("{}", "{}"),
-    ("plain   text\n error", "plain text error"),
-    ("x" * 1000, "x" * 300),
-    ("<html><head><title>502 Bad Gateway</title><style>h1 {color: red}</style></head>"
-     "<body><h1>Bad &amp; Gateway</h1><!-- nginx --></body></html>",
-     "502 Bad Gateway Bad & Gateway"),
-])
+@pytest.mark.parametrize(
+    ("body", "summary"),
+    [
+        ('{"detail": "Not found."}', "Not found."),
+        ('{"message": "gone"}', "gone"),
+        ('{"non_field_errors": ["a", "b"]}', "a; b"),
+        (
+            '{"user": ["This field is required."], "name": "bad"}',
+            "user: This field is required.; name: bad",
+        ),
+        ('["Invalid state."]', "Invalid state."),
+        ("", "(empty body)"),
+        ("{}", "{}"),
+        ("plain   text\n error", "plain text error"),
+        ("x" * 1000, "x" * 300),
+        (
+            "<html><head><title>502 Bad Gateway</title><style>h1 {color: red}</style></head>"
+            "<body><h1>Bad &amp; Gateway</h1><!-- nginx --></body></html>",
+            "502 Bad Gateway Bad & Gateway",
+        ),
+    ],
+)
 async def test_the_message_summarises_the_body(
     client: TakeOneClient, mock_api: AioResponses, body: str, summary: str
 ) -> None:
@@ -136,7 +147,9 @@ async def test_a_2xx_body_that_is_not_json_is_an_invalid_response(
     mock_api.get(USER_URL, status=200, body=body)
     with pytest.raises(InvalidResponseError) as info:
         await client.app_users.get("u1")
-    assert str(info.value).startswith("GET /api/v1/app_users/{id} -> 200: the body is not valid JSON")
+    assert str(info.value).startswith(
+        "GET /api/v1/app_users/{id} -> 200: the body is not valid JSON"
+    )
     assert (info.value.method, info.value.url) == ("GET", USER_URL)
 
 
@@ -169,7 +182,10 @@ async def test_a_2xx_body_nested_too_deeply_is_an_invalid_response(
 @pytest.mark.parametrize("name", DEEP_BODIES)
 @pytest.mark.parametrize(("status", "cls"), [(400, BadRequestError), (503, ServerError)])
 async def test_an_error_body_nested_too_deeply_keeps_the_typed_error(
-    client: TakeOneClient, mock_api: AioResponses, name: str, status: int,
+    client: TakeOneClient,
+    mock_api: AioResponses,
+    name: str,
+    status: int,
     cls: type[APIStatusError],
 ) -> None:
     body = DEEP_BODIES[name]
@@ -182,17 +198,26 @@ async def test_an_error_body_nested_too_deeply_keeps_the_typed_error(
     assert str(info.value).startswith(f"GET /api/v1/app_users/{{id}} -> {status}: ")
 
 
-@pytest.mark.parametrize(("body", "where", "reason"), [
-    ({"given_name": "Ada"}, "$.id", "required field is missing or null"),
-    ({"id": 42}, "$.id", "expected a string, got an integer"),
-    ({"id": "u1", "status": {"state": "active", "date_time": "soon"}}, "$.status.date_time",
-     "invalid ISO 8601 date-time 'soon'"),
-    ({"id": "u1", "projects": {"id": "p"}}, "$.projects", "expected an array, got an object"),
-    ({"id": "u1", "projects": [{"id": None}]}, "$.projects[0].id",
-     "required field is missing or null"),
-    ([], "$", "expected an object, got an array"),
-    (None, "$", "expected an object, got null"),
-])
+@pytest.mark.parametrize(
+    ("body", "where", "reason"),
+    [
+        ({"given_name": "Ada"}, "$.id", "required field is missing or null"),
+        ({"id": 42}, "$.id", "expected a string, got an integer"),
+        (
+            {"id": "u1", "status": {"state": "active", "date_time": "soon"}},
+            "$.status.date_time",
+            "invalid ISO 8601 date-time 'soon'",
+        ),
+        ({"id": "u1", "projects": {"id": "p"}}, "$.projects", "expected an array, got an object"),
+        (
+            {"id": "u1", "projects": [{"id": None}]},
+            "$.projects[0].id",
+            "required field is missing or null",
+        ),
+        ([], "$", "expected an object, got an array"),
+        (None, "$", "expected an object, got null"),
+    ],
+)
 async def test_a_2xx_of_the_wrong_shape_names_the_call_and_the_json_path(
     client: TakeOneClient, mock_api: AioResponses, body: Any, where: str, reason: str
 ) -> None:
@@ -209,17 +234,23 @@ async def test_a_2xx_of_the_wrong_shape_names_the_call_and_the_json_path(
     assert (info.value.method, info.value.url) == ("GET", USER_URL)
 
 
-@pytest.mark.parametrize(("exception", "cls", "what"), [
-    (connector_error(), APIConnectionError, "could not connect"),
-    (aiohttp.ServerDisconnectedError(), APIConnectionError, "connection failed"),
-    (aiohttp.ClientPayloadError("truncated"), APIConnectionError, "connection failed"),
-    (aiohttp.ConnectionTimeoutError(), APITimeoutError, "connect timed out"),
-    (aiohttp.SocketTimeoutError(), APITimeoutError, "timed out after"),
-    (TimeoutError(), APITimeoutError, "timed out after"),
-])
+@pytest.mark.parametrize(
+    ("exception", "cls", "what"),
+    [
+        (connector_error(), APIConnectionError, "could not connect"),
+        (aiohttp.ServerDisconnectedError(), APIConnectionError, "connection failed"),
+        (aiohttp.ClientPayloadError("truncated"), APIConnectionError, "connection failed"),
+        (aiohttp.ConnectionTimeoutError(), APITimeoutError, "connect timed out"),
+        (aiohttp.SocketTimeoutError(), APITimeoutError, "timed out after"),
+        (TimeoutError(), APITimeoutError, "timed out after"),
+    ],
+)
 async def test_transport_failures_become_connection_or_timeout_errors(
-    client: TakeOneClient, mock_api: AioResponses, exception: Exception,
-    cls: type[APIConnectionError], what: str,
+    client: TakeOneClient,
+    mock_api: AioResponses,
+    exception: Exception,
+    cls: type[APIConnectionError],
+    what: str,
 ) -> None:
     mock_api.post(PUBLISH, exception=exception)
     with pytest.raises(cls) as info:
@@ -235,8 +266,14 @@ def test_the_tree_matches_the_documented_hierarchy() -> None:
     assert issubclass(APITimeoutError, APIConnectionError)
     assert issubclass(APITimeoutError, TimeoutError)
     assert issubclass(WaitTimeoutError, TimeoutError)
-    for cls in (APIStatusError, APIConnectionError, InvalidResponseError, PaginationError,
-                WaitTimeoutError, TakeOneValueError):
+    for cls in (
+        APIStatusError,
+        APIConnectionError,
+        InvalidResponseError,
+        PaginationError,
+        WaitTimeoutError,
+        TakeOneValueError,
+    ):
         assert issubclass(cls, TakeOneError)
     exported = {getattr(errors_module, n) for n in errors_module.__all__}
     classes = {value for value in exported if isinstance(value, type)}

@@ -203,8 +203,10 @@ def test_missing_and_null_documented_fields_do_not_fail() -> None:
     [
         ({"state": "recording"}, "$.id"),
         ({"id": "p1", "created_date_time": "yesterday"}, "$.created_date_time"),
-        ({"id": "p1", "publishing_info": {"landscape": {"video": {"src": 5}}}},
-         "$.publishing_info.landscape.video.src"),
+        (
+            {"id": "p1", "publishing_info": {"landscape": {"video": {"src": 5}}}},
+            "$.publishing_info.landscape.video.src",
+        ),
         ({"id": "p1", "state": 3}, "$.state"),
         (["not", "an", "object"], "$"),
     ],

@@ -67,16 +67,22 @@ async def test_a_list_call_fetches_nothing_until_iterated_and_one_page_at_a_time
     assert count_requests(mock_api) == 2
 
 
-@pytest.mark.parametrize(("limit", "ids", "requests"), [
-    (0, [], 0),
-    (1, ["u1"], 1),
-    (2, ["u1", "u2"], 1),
-    (3, ["u1", "u2", "u3"], 2),
-    (None, ["u1", "u2", "u3", "u4", "u5"], 3),
-    (50, ["u1", "u2", "u3", "u4", "u5"], 3),
-])
+@pytest.mark.parametrize(
+    ("limit", "ids", "requests"),
+    [
+        (0, [], 0),
+        (1, ["u1"], 1),
+        (2, ["u1", "u2"], 1),
+        (3, ["u1", "u2", "u3"], 2),
+        (None, ["u1", "u2", "u3", "u4", "u5"], 3),
+        (50, ["u1", "u2", "u3", "u4", "u5"], 3),
+    ],
+)
 async def test_to_list_fetches_no_more_pages_than_needed(
-    client: TakeOneClient, mock_api: AioResponses, limit: int | None, ids: list[str],
+    client: TakeOneClient,
+    mock_api: AioResponses,
+    limit: int | None,
+    ids: list[str],
     requests: int,
 ) -> None:
     _serve_three_pages(mock_api)
@@ -164,14 +170,17 @@ async def test_the_documented_example_yields_its_users_then_refuses_the_foreign_
     assert all(url.host == "api.takeone.video" for _, url in mock_api.requests)
 
 
-@pytest.mark.parametrize("next_url", [
-    "http://api.takeone.video/api/v1/app_users?page=2",
-    "https://api.dev.takeone.video/api/v1/app_users?page=2",
-    "https://api.takeone.video:8443/api/v1/app_users?page=2",
-    "https://api.takeone.video.evil.example/api/v1/app_users?page=2",
-    "//evil.example/api/v1/app_users?page=2",
-    "https://api.takeone.video:99999/api/v1/app_users?page=2",
-])
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "http://api.takeone.video/api/v1/app_users?page=2",
+        "https://api.dev.takeone.video/api/v1/app_users?page=2",
+        "https://api.takeone.video:8443/api/v1/app_users?page=2",
+        "https://api.takeone.video.evil.example/api/v1/app_users?page=2",
+        "//evil.example/api/v1/app_users?page=2",
+        "https://api.takeone.video:99999/api/v1/app_users?page=2",
+    ],
+)
 async def test_a_next_link_to_another_scheme_host_or_port_is_refused(
     client: TakeOneClient, mock_api: AioResponses, next_url: str
 ) -> None:
@@ -183,11 +192,14 @@ async def test_a_next_link_to_another_scheme_host_or_port_is_refused(
     assert count_requests(mock_api) == 1
 
 
-@pytest.mark.parametrize("next_url", [
-    "https://api.takeone.video:443/api/v1/app_users?page=2",
-    "https://API.TakeOne.video/api/v1/app_users?page=2",
-    "/api/v1/app_users?page=2",
-])
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://api.takeone.video:443/api/v1/app_users?page=2",
+        "https://API.TakeOne.video/api/v1/app_users?page=2",
+        "/api/v1/app_users?page=2",
+    ],
+)
 async def test_a_next_link_on_the_same_origin_is_followed(
     client: TakeOneClient, mock_api: AioResponses, next_url: str
 ) -> None:
@@ -207,14 +219,17 @@ async def test_list_items_keep_unknown_enum_values_and_fields(
     assert project.extra == {"new_thing": 1}
 
 
-@pytest.mark.parametrize(("body", "where"), [
-    (page_body([user_body("u1"), {"given_name": "no id"}]), "$.results[1].id"),
-    (page_body([user_body("u1", status={"state": 7})]), "$.results[0].status.state"),
-    ({"count": 1, "next": None}, "$.results"),
-    ({**page_body([]), "count": "many"}, "$.count"),
-    ({**page_body([]), "next": 2}, "$.next"),
-    ([user_body("u1")], "$"),
-])
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (page_body([user_body("u1"), {"given_name": "no id"}]), "$.results[1].id"),
+        (page_body([user_body("u1", status={"state": 7})]), "$.results[0].status.state"),
+        ({"count": 1, "next": None}, "$.results"),
+        ({**page_body([]), "count": "many"}, "$.count"),
+        ({**page_body([]), "next": 2}, "$.next"),
+        ([user_body("u1")], "$"),
+    ],
+)
 async def test_a_page_of_the_wrong_shape_names_the_call_and_the_path(
     client: TakeOneClient, mock_api: AioResponses, body: Any, where: str
 ) -> None:

@@ -13,27 +13,33 @@ from takeone_async._retry import Failure, RetryPolicy, parse_retry_after
 NOW = datetime(2025, 7, 25, 20, 0, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    (None, None),
-    ("", None),
-    ("   ", None),
-    ("0", 0.0),
-    ("5", 5.0),
-    (" 12 ", 12.0),
-    ("1.5", 1.5),
-    ("-5", 0.0),
-    ("99999999999", 99999999999.0),
-    ("garbage", None),
-    ("5 seconds", None),
-    ("nan", None),
-    ("inf", None),
-    ("-inf", None),
-    (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
-    (format_datetime(NOW - timedelta(hours=1), usegmt=True), 0.0),
-    ("Fri, 25 Jul 2025 20:01:00 -0000", 60.0),
-    ("Fri, 31 Dec 9999 23:59:59 GMT", (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - NOW).total_seconds()),
-    ("Fri, 99 Foo 2025 25:61:00 GMT", None),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (None, None),
+        ("", None),
+        ("   ", None),
+        ("0", 0.0),
+        ("5", 5.0),
+        (" 12 ", 12.0),
+        ("1.5", 1.5),
+        ("-5", 0.0),
+        ("99999999999", 99999999999.0),
+        ("garbage", None),
+        ("5 seconds", None),
+        ("nan", None),
+        ("inf", None),
+        ("-inf", None),
+        (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
+        (format_datetime(NOW - timedelta(hours=1), usegmt=True), 0.0),
+        ("Fri, 25 Jul 2025 20:01:00 -0000", 60.0),
+        (
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - NOW).total_seconds(),
+        ),
+        ("Fri, 99 Foo 2025 25:61:00 GMT", None),
+    ],
+)
 def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, now=NOW) == seconds
 
@@ -45,9 +51,16 @@ def test_parse_retry_after_defaults_to_the_current_time() -> None:
     assert 3500 < parsed <= 3600
 
 
-@pytest.mark.parametrize(("retry_after", "delay"), [
-    (0.0, 0.0), (3.0, 3.0), (60.0, 60.0), (61.0, 60.0), (99999999999.0, 60.0),
-])
+@pytest.mark.parametrize(
+    ("retry_after", "delay"),
+    [
+        (0.0, 0.0),
+        (3.0, 3.0),
+        (60.0, 60.0),
+        (61.0, 60.0),
+        (99999999999.0, 60.0),
+    ],
+)
 def test_a_retry_after_hint_is_used_as_is_up_to_the_cap(retry_after: float, delay: float) -> None:
     assert RetryPolicy(retry_after_cap=60.0).delay(1, retry_after) == delay
 

@@ -87,11 +87,20 @@ def test_malformed_arguments_are_usage_errors(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["sandbox", "--port", "99999"], "argument --port: must be a port number 0-65535, got 99999"),
-        (["sandbox", "--port", "65536"], "argument --port: must be a port number 0-65535, got 65536"),
+        (
+            ["sandbox", "--port", "99999"],
+            "argument --port: must be a port number 0-65535, got 99999",
+        ),
+        (
+            ["sandbox", "--port", "65536"],
+            "argument --port: must be a port number 0-65535, got 65536",
+        ),
         (["sandbox", "--port", "-5"], "argument --port: must be a port number 0-65535, got -5"),
         (["sandbox", "--port", "http"], "argument --port: must be a port number 0-65535, got http"),
-        (["sandbox", "--page-size", "ten"], "argument --page-size: must be an integer >= 1, got 'ten'"),
+        (
+            ["sandbox", "--page-size", "ten"],
+            "argument --page-size: must be an integer >= 1, got 'ten'",
+        ),
         (["sandbox", "--page-size", "0"], "argument --page-size: must be an integer >= 1, got '0'"),
     ],
 )

@@ -93,11 +93,17 @@ async def test_signed_repeats_share_one_id_and_verify(hooks: Receiver) -> None:
     assert event["timestamp"] == sample_event()["timestamp"] - 600
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"order": "random"}, "post_events: order must be one of given, reversed, shuffled"),
-    ({"repeat": 0}, "post_events: repeat must be >= 1, got 0"),
-    ({"secret": "whsec_!!"}, "post_events: secret: a Standard Webhooks secret must be 'whsec_'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"order": "random"}, "post_events: order must be one of given, reversed, shuffled"),
+        ({"repeat": 0}, "post_events: repeat must be >= 1, got 0"),
+        (
+            {"secret": "whsec_!!"},
+            "post_events: secret: a Standard Webhooks secret must be 'whsec_'",
+        ),
+    ],
+)
 async def test_bad_arguments_are_refused_before_sending(
     hooks: Receiver, kwargs: dict[str, Any], message: str
 ) -> None:

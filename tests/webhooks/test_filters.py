@@ -14,10 +14,13 @@ from webhooks import (
     DropStale,
     EventFilter,
     HandlerError,
+    ProjectPublished,
+    ProjectStatusChange,
     WebhookConfigError,
     WebhookEvent,
     WebhookRouter,
 )
+from webhooks.filters import fact_family
 
 
 class Clock:
@@ -133,7 +136,8 @@ async def test_drop_stale_skips_an_older_state_and_says_so(
     stale = [r.getMessage() for r in caplog.records if r.name == "webhooks.filters"]
     assert stale == [
         f"dropping stale project_published event for project {PROJECT_ID}: modified "
-        "2024-05-01T09:00:00+00:00, older than 2024-05-01T10:00:00+00:00 already handled"
+        "2024-05-01T09:00:00+00:00, older than the publishing fact 2024-05-01T10:00:00+00:00 "
+        "already handled"
     ]
 
 
@@ -172,6 +176,48 @@ async def test_drop_stale_forgets_the_least_recent_project_beyond_max_projects()
     )
     assert repr(drop) == "DropStale(remembered=1)"
     assert await router.dispatch(at("2024-05-01T09:00:00Z")) is True
+
+
+async def test_drop_stale_judges_staleness_within_a_family_of_related_facts() -> None:
+    """(a) a handler of ProjectPublished alone gets every publish no newer publish or unpublish
+    superseded; (b) a mirror of the status changes never goes back to an older state; a type
+    of its own is judged only against itself."""
+    router = WebhookRouter(filters=[DropStale()])
+    publishes, states = Recorder(), Recorder()
+    router.on(ProjectPublished)(publishes)
+    router.on(ProjectStatusChange)(states)
+
+    async def deliver(event_type: str, modified: str) -> bool:
+        return await router.dispatch(at(f"2024-05-01T{modified}:00Z", type=event_type))
+
+    assert await deliver("project_status_change", "10:30") is True
+    assert await deliver("project_published", "10:10") is True  # a fact, not hidden
+    assert await deliver("project_unpublished", "10:40") is True
+    assert await deliver("project_published", "10:20") is False  # superseded by the unpublish
+    assert await deliver("project_status_change", "10:20") is False  # an older state
+    assert await deliver("project_status_change", "10:35") is True
+    assert await deliver("project_renamed", "10:00") is True  # its own family
+    assert await deliver("project_renamed", "09:00") is False
+    assert [e.project.modified_date_time.strftime("%H:%M") for e in publishes.events] == ["10:10"]
+    assert [e.project.modified_date_time.strftime("%H:%M") for e in states.events] == [
+        "10:30",
+        "10:35",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "family"),
+    [
+        ("project_status_change", "status"),
+        ("project_published", "publishing"),
+        ("project_unpublished", "publishing"),
+        ("project_renamed", "project_renamed"),
+    ],
+)
+def test_fact_family_groups_the_publishing_events_and_keeps_others_apart(
+    event_type: str, family: str
+) -> None:
+    assert fact_family(event_type) == family
 
 
 def test_drop_stale_rejects_nonsense_settings() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,9 +17,9 @@ from takeone_async import Project, TakeOneClient
 from takeone_async.converter import structure
 from takeone_async.sandbox import Sandbox
 from tests.conftest import load_sample
-from tests.webhooks.conftest import SECRET
+from tests.webhooks.conftest import SECRET, Recorder
 from tests.webhooks.inbox.support import wait_until
-from webhooks import QueryToken, WebhookConfigError, WebhookEvent, WebhookRouter
+from webhooks import QueryToken, WebhookConfigError, WebhookEvent, WebhookRouter, parse_event
 from webhooks.aiohttp import add_webhook_route
 from webhooks.inbox import Inbox, InboxError, MemoryInbox, ProjectMark, SQLiteInbox
 from webhooks.reconcile import (
@@ -170,11 +171,11 @@ async def test_reconcile_every_repeats_until_stopped_and_survives_a_failed_run(
     class Broken(MemoryInbox):
         failures = 1
 
-        async def seen(self, project_ids: Any) -> dict[str, ProjectMark]:
+        async def seen(self, project_ids: Any, family: str | None = None) -> dict[str, ProjectMark]:
             if self.failures:
                 self.failures -= 1
                 raise InboxError("storage down")
-            return await super().seen(project_ids)
+            return await super().seen(project_ids, family)
 
     inbox = Broken()
     container, _ = await make_projects(client, sandbox, 2)
@@ -189,6 +190,30 @@ async def test_reconcile_every_repeats_until_stopped_and_survives_a_failed_run(
     for interval in (0, -1, float("nan")):
         with pytest.raises(WebhookConfigError, match="interval"):  # also a ValueError
             await reconcile_every(client, inbox, interval)
+
+
+async def test_a_project_moved_only_in_a_publish_is_caught_up_for_the_status_changes(
+    sandbox: Sandbox, client: TakeOneClient
+) -> None:
+    """Whether a project moved is judged among the status changes, the family its synthetic
+    event joins: a stored publish of the newest state does not stand in for a status change,
+    and the synthetic status change, once handled, does not make that publish stale."""
+    inbox = MemoryInbox()
+    container, [project] = await make_projects(client, sandbox, 1)
+    await sandbox.settle()
+    [listed] = await client.projects.list(video_container=container).to_list()
+    body = {**synthetic_event(listed).payload, "type": "project_published"}
+    del body["reconciled"]
+    publish = parse_event(json.dumps(body).encode())
+    assert await inbox.append(publish)
+    assert (await reconcile(client, inbox, include_unseen=False)).project_ids == (project.id,)
+    assert (await reconcile(client, inbox)).appended == 0
+    handled = Recorder()
+    router = WebhookRouter()
+    router.on_any(handled)
+    await Worker(inbox, router, poll_interval=0.01).run_until_idle(timeout=10)
+    assert sorted(e.type for e in handled.events) == ["project_published", "project_status_change"]
+    assert (await inbox.counts()).stale == 0
 
 
 def test_synthetic_event_is_a_marked_status_change_with_the_listed_project() -> None:

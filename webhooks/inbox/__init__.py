@@ -2,7 +2,9 @@
 
 ``MemoryInbox`` (tests), ``SQLiteInbox(path)`` (one machine) and ``RedisStreamInbox(url)``
 (many machines; needs ``takeone-async[redis]``, imported only when first used) all implement
-the :class:`Inbox` protocol; :func:`open_inbox` picks one from a URL.
+the :class:`Inbox` protocol and one ordering contract (each project's oldest unfinished delivery
+first, one consumer per project, atomic claims; staleness judged within a family of related
+facts): see ``webhooks.inbox._types``. :func:`open_inbox` picks one from a URL.
 """
 
 from __future__ import annotations

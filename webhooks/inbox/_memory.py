@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._rules import Record, from_seconds, record_of, supersedes
+from ._rules import Record, from_seconds, newest, record_of, supersedes
 from ._types import DeadLetter, Delivery, InboxCounts, ProjectMark, StaleRecord
 
 if TYPE_CHECKING:
@@ -42,8 +42,9 @@ class _Entry:
 class MemoryInbox:
     """Everything lives in this process and is gone when it exits: for tests, not production.
 
-    Same semantics as the durable inboxes: dedup by ``delivery_key``, one delivery per project
-    in flight, oldest ``modified_date_time`` first, retries, dead letters, stale records.
+    Same semantics as the durable inboxes: dedup by ``delivery_key``, the ordering contract of
+    :mod:`webhooks.inbox` (one delivery per project in flight, its oldest unfinished one
+    first), retries, dead letters, stale records per family of facts.
     """
 
     def __init__(
@@ -53,8 +54,8 @@ class MemoryInbox:
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._active: dict[str, _Entry] = {}
-        self._high_water: dict[str, datetime] = {}
-        self._seen: dict[str, ProjectMark] = {}
+        self._high_water: dict[tuple[str, str], datetime] = {}
+        self._seen: dict[tuple[str, str], ProjectMark] = {}
         self._seq = itertools.count(1)
         self._wake = asyncio.Event()
 
@@ -74,10 +75,10 @@ class MemoryInbox:
         entry = _Entry(record, next(self._seq), available_at=self._clock())
         self._entries[record.key] = entry
         self._active[record.key] = entry
-        if record.project_id is not None and supersedes(
-            record.mark, self._seen.get(record.project_id)
-        ):
-            self._seen[record.project_id] = record.mark
+        if record.project_id is not None:
+            fact = (record.project_id, record.family)
+            if supersedes(record.mark, self._seen.get(fact)):
+                self._seen[fact] = record.mark
         self._wake.set()
         return True
 
@@ -132,7 +133,7 @@ class MemoryInbox:
             project_id=project,
             modified=record.mark.modified,
             attempts=entry.attempts,
-            high_water=None if project is None else self._high_water.get(project),
+            high_water=None if project is None else self._high_water.get((project, record.family)),
             handle=str(entry.seq),
             last_error=entry.last_error,
         )
@@ -163,9 +164,10 @@ class MemoryInbox:
         self._finish(delivery, DONE)
         project, modified = delivery.project_id, delivery.modified
         if project is not None and modified is not None:
-            current = self._high_water.get(project)
+            fact = (project, delivery.family)
+            current = self._high_water.get(fact)
             if current is None or modified > current:
-                self._high_water[project] = modified
+                self._high_water[fact] = modified
 
     async def fail(self, delivery: Delivery, error: str, retry_at: datetime) -> None:
         entry = self._active.get(delivery.key)
@@ -233,11 +235,24 @@ class MemoryInbox:
             for e in self._with_status(STALE)[:limit]
         ]
 
-    async def high_water_mark(self, project_id: str) -> datetime | None:
-        return self._high_water.get(project_id)
+    async def high_water_mark(self, project_id: str, family: str | None = None) -> datetime | None:
+        if family is not None:
+            return self._high_water.get((project_id, family))
+        marks = [m for (p, _), m in self._high_water.items() if p == project_id]
+        return max(marks, default=None)
 
-    async def seen(self, project_ids: Collection[str]) -> dict[str, ProjectMark]:
-        return {p: self._seen[p] for p in project_ids if p in self._seen}
+    async def seen(
+        self, project_ids: Collection[str], family: str | None = None
+    ) -> dict[str, ProjectMark]:
+        found: dict[str, ProjectMark] = {}
+        for project in project_ids:
+            if family is not None:
+                mark = self._seen.get((project, family))
+            else:
+                mark = newest(m for (p, f), m in sorted(self._seen.items()) if p == project)
+            if mark is not None:
+                found[project] = mark
+        return found
 
     async def counts(self) -> InboxCounts:
         tally = {PENDING: 0, CLAIMED: 0, DONE: 0, STALE: 0, DEAD: 0}

@@ -1,17 +1,18 @@
-"""``RedisStreamInbox``: the inbox on Redis Streams, for receivers and workers on many machines.
+"""``RedisStreamInbox``: the inbox on Redis, for receivers and workers on many machines.
 
-A delivery is one stream entry (XADD, deduplicated by a ``SET NX`` key that expires after
-``dedup_ttl``); workers read it through one consumer group (XREADGROUP), acknowledge it (XACK)
-when handled, and take over entries whose consumer died once they were idle longer than
-``visibility_timeout`` (XAUTOCLAIM). Failed entries wait in a sorted set until their retry
-time, with a retry counter; a dead-letter stream keeps those that ran out of attempts. A
-lock per project (expiring, so a dead worker never holds it for good) keeps one delivery per
-project in flight; entries that find their project busy are parked until it is released.
+A delivery is one entry of a Redis stream (XADD, deduplicated by a ``SET NX`` key that expires
+after ``dedup_ttl``): the durable log. Each consumer group reads the log into a sorted set per
+project, ordered by ``modified_date_time`` then arrival, and hands out the first entry of each
+project no consumer holds: one Lua script reads new entries, lets go of projects whose
+consumer died (lease past ``visibility_timeout``), and takes projects with their deliveries,
+atomically. That is the ordering contract of :mod:`webhooks.inbox`, on any number of machines.
+The layout of the keys is described in ``_redis_scripts``.
 
 The stream is trimmed with ``XTRIM MINID`` below the oldest entry any consumer group has not
-acknowledged yet, never with MAXLEN, which counts entries whatever their state and could drop
-ones still unhandled. Durability is Redis's own: use AOF (``appendfsync everysec`` or
-``always``) and a replica if an acknowledged webhook must survive the Redis host.
+acknowledged yet (a group acknowledges an entry only once it is finished), never with MAXLEN,
+which counts entries whatever their state and could drop ones still unhandled. Durability is
+Redis's own: use AOF (``appendfsync everysec`` or ``always``) and a replica if an acknowledged
+webhook must survive the Redis host.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from datetime import datetime
@@ -29,10 +31,9 @@ from ._errors import InboxError
 from ._redis_scripts import (
     ACK,
     APPEND,
+    CLAIM,
     DEAD_LETTER,
     FAIL,
-    LOCK,
-    POP_DUE,
     RELEASE,
     REPLAY,
     SKIP_STALE,
@@ -53,6 +54,11 @@ __all__ = ["RedisStreamInbox"]
 TRIM_EVERY = 100
 APPEND_BATCH = 256
 """Appends per script call: Redis runs nothing else meanwhile (about 10 µs each)."""
+READ_BATCH = 1000
+"""Stream entries one claim script reads into the projects' sets at most (a few ms)."""
+WAIT_SLICE = 0.05
+"""Longest a waiting ``claim`` blocks on the stream before looking again (for retries coming
+due and deliveries this process finished)."""
 
 
 async def _wait(value: Any) -> Any:
@@ -70,7 +76,7 @@ def _fields(raw: dict[Any, Any]) -> dict[str, bytes]:
     return {_text(k): v if isinstance(v, bytes) else str(v).encode() for k, v in raw.items()}
 
 
-def _us(value: bytes | None) -> int | None:
+def _us(value: bytes | str | None) -> int | None:
     return int(value) if value else None
 
 
@@ -82,10 +88,22 @@ def _ms_time(value: bytes) -> datetime:
     return from_seconds(int(value) / 1000)
 
 
+def _mark_field(family: str, project: str) -> str:
+    """The hash field of a project's mark in one family (as the scripts' ``mark_field``)."""
+    return f"{len(family.encode())}:{family}{project}"
+
+
 def _split(handle: str) -> tuple[str, str]:
-    """A delivery's handle is ``"<entry id> <consumer>"``."""
-    entry_id, _, consumer = handle.partition(" ")
-    return entry_id, consumer
+    """A delivery's handle is ``"<member> <consumer>"``: also what ``G:held`` holds."""
+    member, _, consumer = handle.partition(" ")
+    return member, consumer
+
+
+def _token(delivery: Delivery) -> str:
+    """The set a delivery is ordered in: its project's, or its own when it has none."""
+    if delivery.project_id is not None:
+        return f"p:{delivery.project_id}"
+    return f"e:{_split(delivery.handle)[0]}"
 
 
 def _next_id(entry_id: str) -> str:
@@ -99,11 +117,11 @@ def _id_key(entry_id: str) -> tuple[int, int]:
 
 
 class RedisStreamInbox:
-    """A durable inbox on the Redis stream ``stream``, read through consumer group ``group``.
+    """A durable inbox on the Redis stream ``stream``, handled by consumer group ``group``.
 
     ``url``: ``redis://[:password@]host:port/db`` (or ``rediss://``); pass ``client=`` to use
     a ``redis.asyncio.Redis`` you own instead (it is then not closed here). Needs the
-    ``takeone-async[redis]`` extra.
+    ``takeone-async[redis]`` extra. Several groups on one stream each handle every delivery.
     """
 
     def __init__(
@@ -135,9 +153,18 @@ class RedisStreamInbox:
         self._clock = clock
         self._owns_client = client is None
         if client is None:
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
             try:
                 pool = redis.asyncio.BlockingConnectionPool.from_url(
-                    url or "", max_connections=max_connections, timeout=visibility_timeout
+                    url or "",
+                    max_connections=max_connections,
+                    timeout=visibility_timeout,
+                    # a command on a connection the server dropped is sent once more on a new
+                    # one: an append finds its dedup keys, a finish its entry gone; a claim
+                    # whose answer was lost leaves its projects held until their lease ends
+                    retry=Retry(NoBackoff(), 1),
                 )
             except ValueError as exc:  # not a redis URL: the message names no password
                 raise WebhookConfigError(f"RedisStreamInbox: {exc}") from None
@@ -145,11 +172,11 @@ class RedisStreamInbox:
         self._redis: Redis = client
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._scripts: dict[str, AsyncScript] = {}
+        self._group_key = f"{stream}:group:{group}"
         self._group_ready = False
         self._appends: list[tuple[list[Any], asyncio.Future[bool]]] = []
         self._append_flusher: asyncio.Task[None] | None = None
-        self._append_sha: str | None = None
-        self._autoclaim_from = "0-0"
+        self._finished = asyncio.Event()
         self._acks = 0
 
     def __repr__(self) -> str:
@@ -165,6 +192,9 @@ class RedisStreamInbox:
     def _key(self, *parts: str) -> str:
         return ":".join((self.stream, *parts))
 
+    def _group(self, part: str) -> str:
+        return f"{self._group_key}:{part}"
+
     @contextlib.asynccontextmanager
     async def _storage(self, what: str) -> AsyncIterator[None]:
         try:
@@ -174,14 +204,15 @@ class RedisStreamInbox:
                 f"Redis inbox {self.stream!r} ({what}): {type(exc).__name__}: {exc}"
             ) from exc
 
-    async def _script(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
-        script = self._scripts.get(name)
+    def _script(self, source: str) -> AsyncScript:
+        """The script object for ``source``, registered once (redis-py loads it as needed)."""
+        script = self._scripts.get(source)
         if script is None:
-            script = self._scripts[name] = self._redis.register_script(source)
-        return await script(keys=keys, args=args)
+            script = self._scripts[source] = self._redis.register_script(source)
+        return script
 
-    def _now_ms(self) -> int:
-        return int(self._clock() * 1000)
+    async def _run(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        return await self._script(source)(keys=keys, args=args)
 
     async def open(self) -> None:
         """Create the stream and the consumer group (from the first entry) if missing."""
@@ -199,22 +230,22 @@ class RedisStreamInbox:
                     raise
         self._group_ready = True
 
+    # -- append ---------------------------------------------------------------------------
+
     async def append(self, event: WebhookEvent) -> bool:
         record = record_of(event)
-        del event  # not kept alive while the batch is stored (fewer objects for the collector)
         if not self._group_ready:
             await self.open()
-        mark = record.mark
         fields = [
-            record.key.encode(),
+            record.key,
             record.raw,
-            record.type.encode(),
-            (record.project_id or "").encode(),
-            b"" if record.modified_us is None else b"%d" % record.modified_us,
-            (mark.state or "").encode(),
-            (mark.publishing_status or "").encode(),
+            record.type,
+            record.project_id or "",
+            _opt(record.modified_us),
+            record.mark.state or "",
+            record.mark.publishing_status or "",
+            record.family,
         ]
-        del record, mark
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._appends.append((fields, future))
         if self._append_flusher is None or self._append_flusher.done():
@@ -237,56 +268,12 @@ class RedisStreamInbox:
                 if not future.done():
                     future.set_result(flag == ord("1"))
 
-    async def _append_batch(self, batch: list[list[bytes]]) -> bytes:
-        """Run the append script on ``batch`` (each a delivery's fields); its flags, 1 = new.
-
-        The command is packed here: redis-py's per-argument packing and per-command
-        bookkeeping cost more than the script itself.
-        """
-        import redis
-
-        dedup = self._key("dedup", "").encode()
-        keys = [self.stream.encode(), self._key("seen").encode(), *(dedup + f[0] for f in batch)]
-        ttl = b"%d" % max(1, int(self.dedup_ttl))
-        args = [ttl, *(value for fields in batch for value in fields)]
-        for attempt in (1, 2):
-            if self._append_sha is None:
-                self._append_sha = _text(await _wait(self._redis.script_load(APPEND)))
-            command = [b"EVALSHA", self._append_sha.encode(), b"%d" % len(keys), *keys, *args]
-            try:
-                return bytes(await self._command(command))
-            except redis.exceptions.NoScriptError:
-                if attempt == 2:
-                    raise
-                self._append_sha = None  # the server restarted or flushed its scripts
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _command(self, args: list[bytes]) -> Any:
-        """Send one command packed here on a pooled connection; its raw reply. A connection
-        the server dropped is replaced once (the append script is idempotent)."""
-        import redis
-
-        packed = [b"*%d\r\n" % len(args)]
-        for arg in args:
-            packed += (b"$%d\r\n" % len(arg), arg, b"\r\n")
-        pool: Any = self._redis.connection_pool
-        for attempt in (1, 2):
-            conn = await pool.get_connection()
-            try:
-                await conn.send_packed_command(packed, check_health=False)
-                return await conn.read_response(disable_decoding=True)
-            except redis.ResponseError:
-                raise
-            except redis.ConnectionError:
-                await conn.disconnect()
-                if attempt == 2:
-                    raise
-            except BaseException:
-                await conn.disconnect()
-                raise
-            finally:
-                await pool.release(conn)
-        raise AssertionError("unreachable")  # pragma: no cover
+    async def _append_batch(self, batch: list[list[Any]]) -> bytes:
+        """Run the append script on ``batch`` (each a delivery's fields); its flags, 1 = new."""
+        dedup = self._key("dedup", "")
+        keys = [self.stream, self._key("seen"), *(dedup + fields[0] for fields in batch)]
+        args = [max(1, int(self.dedup_ttl)), *(value for fields in batch for value in fields)]
+        return bytes(await self._run(APPEND, keys, args))
 
     # -- claim ----------------------------------------------------------------------------
 
@@ -294,196 +281,135 @@ class RedisStreamInbox:
         if limit <= 0:
             return []
         await self.open()
+        deadline = asyncio.get_running_loop().time() + max(wait, 0.0)
         async with self._storage("claim"):
-            entries = await self._due(consumer, limit)
-            if len(entries) < limit:
-                entries += await self._abandoned(consumer, limit - len(entries))
-            if len(entries) < limit:
-                entries += await self._new(
-                    consumer, limit - len(entries), wait if not entries else 0
-                )
-            return await self._admit(consumer, entries)
+            while True:
+                self._finished.clear()
+                tail, wake, rows = await self._claim(consumer, limit)
+                left = deadline - asyncio.get_running_loop().time()
+                if rows or left <= 0:
+                    return [self._delivery(row, consumer) for row in rows]
+                if not self._finished.is_set():
+                    block = min(left, WAIT_SLICE, wake / 1000 if wake >= 0 else left)
+                    await _wait(
+                        self._redis.xread(
+                            {self.stream: tail}, count=1, block=max(1, int(block * 1000))
+                        )
+                    )
 
-    async def _due(self, consumer: str, limit: int) -> list[tuple[str, dict[str, bytes]]]:
-        ids = await self._script("pop_due", POP_DUE, [self._key("retry")], [self._now_ms(), limit])
-        if not ids:
-            return []
-        claimed = await _wait(
-            self._redis.xclaim(self.stream, self.group, consumer, 0, [_text(i) for i in ids])
-        )
-        return [(_text(i), _fields(f)) for i, f in claimed if f]
-
-    async def _abandoned(self, consumer: str, limit: int) -> list[tuple[str, dict[str, bytes]]]:
-        reply = await _wait(
-            self._redis.xautoclaim(
-                self.stream,
-                self.group,
-                consumer,
-                int(self.visibility_timeout * 1000),
-                start_id=self._autoclaim_from,
-                count=limit,
-            )
-        )
-        self._autoclaim_from = _text(reply[0])
-        entries = [(_text(i), _fields(f)) for i, f in reply[1] if f]
-        if not entries:
-            return []
-        scores = await _wait(self._redis.zmscore(self._key("retry"), [i for i, _ in entries]))
-        # an entry waiting for its retry (or parked behind its project) is not abandoned
-        return [entry for entry, score in zip(entries, scores, strict=True) if score is None]
-
-    async def _new(
-        self, consumer: str, limit: int, wait: float
-    ) -> list[tuple[str, dict[str, bytes]]]:
-        block = int(wait * 1000) if wait > 0 else None
-        reply = await _wait(
-            self._redis.xreadgroup(
-                self.group, consumer, {self.stream: ">"}, count=limit, block=block
-            )
-        )
-        return [(_text(i), _fields(f)) for _, messages in reply or [] for i, f in messages if f]
-
-    async def _admit(
-        self, consumer: str, entries: list[tuple[str, dict[str, bytes]]]
-    ) -> list[Delivery]:
-        """Lock each entry's project (oldest ``modified`` first); park the rest behind it."""
-        entries.sort(key=lambda e: (bool(e[1].get("m")), _us(e[1].get("m")) or 0, _id_key(e[0])))
-        ttl, now = int(self.visibility_timeout * 1000), self._now_ms()
-        admitted: list[tuple[str, dict[str, bytes]]] = []
-        seen: set[str] = set()
-        for entry_id, fields in entries:
-            if entry_id in seen:
-                continue
-            seen.add(entry_id)
-            project = _text(fields.get("p", b""))
-            if project:
-                keys = [
-                    self._key("lock", project),
-                    self._key("retry"),
-                    self._key("parked", project),
-                ]
-                if not await self._script("lock", LOCK, keys, [entry_id, consumer, ttl, now]):
-                    continue
-            admitted.append((entry_id, fields))
-        if not admitted:
-            return []
-        ids = [entry_id for entry_id, _ in admitted]
-        projects = [_text(fields.get("p", b"")) for _, fields in admitted]
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.hmget(self._key("attempts"), ids)
-        pipe.hmget(self._key("errors"), ids)
-        pipe.hmget(self._key("hwm"), [p or "-" for p in projects])
-        attempts, errors, marks = await pipe.execute()
-        return [
-            Delivery(
-                key=_text(fields.get("k", b"")),
-                raw=fields.get("b", b""),
-                type=_text(fields.get("t", b"")),
-                project_id=project or None,
-                modified=from_micros(_us(fields.get("m"))),
-                attempts=int(attempt or 0),
-                high_water=from_micros(_us(mark)) if project else None,
-                handle=f"{entry_id} {consumer}",
-                last_error=None if error is None else _text(error),
-            )
-            for (entry_id, fields), project, attempt, error, mark in zip(
-                admitted, projects, attempts, errors, marks, strict=True
-            )
+    async def _claim(self, consumer: str, limit: int) -> tuple[str, int, list[Any]]:
+        """Run the claim script until it has read the whole stream; the last entry id read,
+        ms until something may become ready (-1: nothing waits), the rows handed out."""
+        args = [
+            self.group,
+            self._group_key,
+            consumer,
+            limit,
+            max(1, int(self.visibility_timeout * 1000)),
+            READ_BATCH,
         ]
+        while True:
+            more, tail, wake, rows = await self._run(CLAIM, [self.stream], args)
+            if not more:
+                return _text(tail), int(wake), rows
+
+    def _delivery(self, row: list[Any], consumer: str) -> Delivery:
+        member, key, body, event_type, project, modified, _, attempts, error, mark = row
+        return Delivery(
+            key=_text(key),
+            raw=bytes(body),
+            type=_text(event_type),
+            project_id=_text(project) or None,
+            modified=from_micros(_us(modified)),
+            attempts=int(attempts),
+            high_water=from_micros(_us(mark)),
+            handle=f"{_text(member)} {consumer}",
+            last_error=_text(error) or None,
+        )
 
     # -- finishing ------------------------------------------------------------------------
 
-    def _finish_keys(self, delivery: Delivery) -> list[str]:
-        project = delivery.project_id or "-"
-        return [
-            self.stream,
-            self._key("lock", project),
-            self._key("parked", project),
-            self._key("retry"),
-            self._key("attempts"),
-            self._key("errors"),
-        ]
+    def _holding(self, delivery: Delivery) -> list[Any]:
+        """The group prefix, the delivery's project token, member and holder."""
+        return [self._group_key, _token(delivery), _split(delivery.handle)[0], delivery.handle]
 
     async def touch(self, deliveries: Collection[Delivery]) -> None:
-        ttl = int(self.visibility_timeout * 1000)
+        if not deliveries:
+            return
+        lease = max(1, int(self.visibility_timeout * 1000))
         async with self._storage("touch"):
+            pipe = self._redis.pipeline(transaction=False)
             for delivery in deliveries:
-                entry_id, consumer = _split(delivery.handle)
-                keys = [self.stream, self._key("lock", delivery.project_id or "-")]
-                await self._script("touch", TOUCH, keys, [self.group, consumer, entry_id, ttl])
+                args: list[Any] = [self._group_key, _token(delivery), delivery.handle, lease]
+                await self._script(TOUCH)(keys=[self.stream], args=args, client=pipe)
+            await pipe.execute()
 
     async def release(self, deliveries: Collection[Delivery]) -> None:
-        now = self._now_ms()
+        if not deliveries:
+            return
         async with self._storage("release"):
+            pipe = self._redis.pipeline(transaction=False)
             for delivery in deliveries:
-                project = delivery.project_id or "-"
-                keys = [
-                    self._key("lock", project),
-                    self._key("parked", project),
-                    self._key("retry"),
-                ]
-                await self._script("release", RELEASE, keys, [_split(delivery.handle)[0], now])
+                args = [self._group_key, _token(delivery), delivery.handle]
+                await self._script(RELEASE)(keys=[self.stream], args=args, client=pipe)
+            await pipe.execute()
+        self._finished.set()
 
     async def ack(self, delivery: Delivery) -> None:
-        modified = micros(delivery.modified)
-        entry_id, _ = _split(delivery.handle)
-        args = [self.group, entry_id, delivery.project_id or "", _opt(modified), self._now_ms()]
-        keys = [*self._finish_keys(delivery), self._key("hwm"), self._key("counters")]
+        args = [
+            self.group,
+            *self._holding(delivery),
+            delivery.project_id or "",
+            delivery.family,
+            _opt(micros(delivery.modified)),
+        ]
         async with self._storage("ack"):
-            await self._script("ack", ACK, keys, args)
+            await self._run(ACK, [self.stream], args)
+            self._finished.set()
             self._acks += 1
             if self._acks % TRIM_EVERY == 0:
                 await self.trim()
 
     async def fail(self, delivery: Delivery, error: str, retry_at: datetime) -> None:
-        due = int(retry_at.timestamp() * 1000)
-        reserve = max(1, due - self._now_ms()) + int(self.visibility_timeout * 1000)
-        keys = [
-            self._key("retry"),
-            self._key("attempts"),
-            self._key("errors"),
-            self._key("lock", delivery.project_id or "-"),
-        ]
-        entry_id, consumer = _split(delivery.handle)
+        delay = max(0, int((retry_at.timestamp() - self._clock()) * 1000))
+        group, token, member, holder = self._holding(delivery)
         async with self._storage("fail"):
-            await self._script("fail", FAIL, keys, [entry_id, due, error, reserve, consumer])
+            await self._run(FAIL, [self.stream], [group, token, member, holder, delay, error])
+        self._finished.set()
 
     async def dead_letter(self, delivery: Delivery, error: str) -> None:
-        now = self._now_ms()
-        keys = [*self._finish_keys(delivery), self._key("dead"), self._key("counters")]
         letter = {
             "k": delivery.key,
             "b": delivery.raw,
             "t": delivery.type,
             "p": delivery.project_id or "",
             "m": _opt(micros(delivery.modified)),
+            "family": delivery.family,
             "a": delivery.attempts + 1,
             "e": error,
-            "f": now,
         }
-        args = [self.group, _split(delivery.handle)[0], delivery.project_id or "", now]
+        args = [self.group, *self._holding(delivery), *(x for pair in letter.items() for x in pair)]
         async with self._storage("dead_letter"):
-            await self._script(
-                "dead", DEAD_LETTER, keys, args + [x for pair in letter.items() for x in pair]
-            )
+            await self._run(DEAD_LETTER, [self.stream], args)
+        self._finished.set()
 
     async def skip_stale(self, delivery: Delivery) -> None:
-        now = self._now_ms()
-        keys = [*self._finish_keys(delivery), self._key("stale"), self._key("counters")]
         record = {
             "k": delivery.key,
             "t": delivery.type,
             "p": delivery.project_id or "",
             "m": _opt(micros(delivery.modified)),
             "h": _opt(micros(delivery.high_water)),
-            "s": now,
         }
-        entry_id = _split(delivery.handle)[0]
-        args = [self.group, entry_id, delivery.project_id or "", now, self.stale_maxlen]
+        args = [
+            self.group,
+            *self._holding(delivery),
+            self.stale_maxlen,
+            *(x for pair in record.items() for x in pair),
+        ]
         async with self._storage("skip_stale"):
-            await self._script(
-                "stale", SKIP_STALE, keys, args + [x for pair in record.items() for x in pair]
-            )
+            await self._run(SKIP_STALE, [self.stream], args)
+        self._finished.set()
 
     async def trim(self) -> int:
         """Drop acknowledged entries below the oldest one any consumer group still needs."""
@@ -507,7 +433,7 @@ class RedisStreamInbox:
 
     async def dead_letters(self, limit: int = 100) -> Sequence[DeadLetter]:
         async with self._storage("dead_letters"):
-            rows = await _wait(self._redis.xrange(self._key("dead"), count=limit))
+            rows = await _wait(self._redis.xrange(self._group("dead"), count=limit))
         out = []
         for _, raw in rows:
             f = _fields(raw)
@@ -532,24 +458,18 @@ class RedisStreamInbox:
             await self.open()
             cursor = "-"
             while True:
-                rows = await _wait(self._redis.xrange(self._key("dead"), min=cursor, count=500))
+                rows = await _wait(self._redis.xrange(self._group("dead"), min=cursor, count=500))
                 for entry_id, raw in rows:
                     if wanted is None or _text(_fields(raw)["k"]) in wanted:
-                        replayed += int(
-                            await self._script(
-                                "replay",
-                                REPLAY,
-                                [self.stream, self._key("dead")],
-                                [_text(entry_id)],
-                            )
-                        )
+                        args = [self.group, self._group_key, _text(entry_id)]
+                        replayed += int(await self._run(REPLAY, [self.stream], args))
                 if len(rows) < 500:
                     return replayed
                 cursor = "(" + _text(rows[-1][0])
 
     async def skipped(self, limit: int = 100) -> Sequence[StaleRecord]:
         async with self._storage("skipped"):
-            rows = await _wait(self._redis.xrange(self._key("stale"), count=limit))
+            rows = await _wait(self._redis.xrange(self._group("stale"), count=limit))
         out = []
         for _, raw in rows:
             f = _fields(raw)
@@ -565,47 +485,46 @@ class RedisStreamInbox:
             )
         return out
 
-    async def high_water_mark(self, project_id: str) -> datetime | None:
+    async def high_water_mark(self, project_id: str, family: str | None = None) -> datetime | None:
+        field = f"*{project_id}" if family is None else _mark_field(family, project_id)
         async with self._storage("high_water_mark"):
-            value = await _wait(self._redis.hget(self._key("hwm"), project_id))
+            value = await _wait(self._redis.hget(self._group("hwm"), field))
         return from_micros(_us(value))
 
-    async def seen(self, project_ids: Collection[str]) -> dict[str, ProjectMark]:
+    async def seen(
+        self, project_ids: Collection[str], family: str | None = None
+    ) -> dict[str, ProjectMark]:
         ids = list(project_ids)
         found: dict[str, ProjectMark] = {}
         async with self._storage("seen"):
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                fields = [f"{kind}:{p}" for p in chunk for kind in ("m", "s", "p")]
+                fields = [f"*{p}" if family is None else _mark_field(family, p) for p in chunk]
                 values = await _wait(self._redis.hmget(self._key("seen"), fields))
-                for i, project in enumerate(chunk):
-                    m, s, ps = values[3 * i : 3 * i + 3]
-                    if m is not None:
+                for project, value in zip(chunk, values, strict=True):
+                    if value is not None:
+                        modified, state, status = json.loads(value)
                         found[project] = ProjectMark(
-                            from_micros(_us(m)), _text(s) or None, _text(ps) or None
+                            from_micros(_us(modified)), state or None, status or None
                         )
         return found
 
     async def counts(self) -> InboxCounts:
         await self.open()
         async with self._storage("counts"):
-            groups = await _wait(self._redis.xinfo_groups(self.stream))
-            info = next(g for g in groups if _text(g["name"]) == self.group)
-            waiting = int(await _wait(self._redis.zcard(self._key("retry"))))
-            lag = info.get("lag")
-            if lag is None:
-                after = "(" + _text(info["last-delivered-id"])
-                lag = len(await _wait(self._redis.xrange(self.stream, min=after)))
-            counters = await _wait(self._redis.hgetall(self._key("counters")))
-            dead = int(await _wait(self._redis.xlen(self._key("dead"))))
-        tally = {_text(k): int(v) for k, v in counters.items()}
-        in_pel = int(info["pending"])
+            await self._claim("", 0)  # reads the stream to its end: every delivery is counted
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hmget(self._group("counts"), ["open", "done", "stale"])
+            pipe.hlen(self._group("held"))
+            pipe.xlen(self._group("dead"))
+            (unfinished, done, stale), held, dead = await pipe.execute()
+        in_flight = min(int(held), int(unfinished or 0))
         return InboxCounts(
-            pending=int(lag) + waiting,
-            in_flight=max(0, in_pel - waiting),
-            done=tally.get("done", 0),
-            stale=tally.get("stale", 0),
-            dead=dead,
+            pending=int(unfinished or 0) - in_flight,
+            in_flight=in_flight,
+            done=int(done or 0),
+            stale=int(stale or 0),
+            dead=int(dead),
         )
 
     async def close(self) -> None:

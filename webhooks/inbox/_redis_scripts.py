@@ -1,8 +1,29 @@
-"""The Lua scripts of ``RedisStreamInbox``: each step that touches several keys runs atomically.
+"""The Lua scripts of ``RedisStreamInbox``: every step that reads and changes several keys runs
+as one script, so it is atomic and no other client sees it half done.
 
-Keys all derive from the stream's name, so a name with a hash tag (``{takeone}:webhooks``)
-keeps them in one Redis Cluster slot. Times are integers: milliseconds for the clock,
-microseconds since the epoch for ``modified_date_time``.
+Layout (``S`` is the stream's name, ``G`` is ``S:group:<group>``):
+
+- ``S``: the stream, the durable log of deliveries (fields ``k`` delivery key, ``b`` body, ``t``
+  type, ``p`` project, ``m`` modified time in µs, ``f`` family; ``g`` for a replay meant for
+  one group). ``S:dedup:<key>`` (expiring) deduplicates; ``S:seen`` keeps the newest state seen
+  per project and per project and family.
+- The consumer group ``<group>`` reads the stream (XREADGROUP inside ``CLAIM``) into its
+  pending list and acknowledges (XACK) each entry once finished: the pending list is what the
+  group still owes, so trimming below it never drops an unfinished entry.
+- ``G:q:<token>``: a sorted set per project (token ``p:<project id>``; a delivery without a
+  project is a project of its own, ``e:<member>``) of its unfinished entries, scored by
+  modified time (none: ``-inf``); members are the entry ids zero-padded, so equal scores sort
+  by arrival. Its first member is the delivery the contract says goes next.
+- ``G:ready``: projects no consumer holds, scored by when their first entry may go (its
+  arrival, or its retry time). ``G:held``: project -> ``"<member> <consumer>"``;
+  ``G:leases``: project -> lease deadline (ms). ``G:attempts``, ``G:errors``, ``G:due``: per
+  entry. ``G:hwm``: high-water marks per project and family (and over all families);
+  ``G:counts``: open, done, stale. ``G:dead`` and ``G:stale``: streams of dead letters and of
+  stale records. ``G:tail``: the last entry id read from the stream.
+
+Scripts build the per-project keys from the stream's name, so on Redis Cluster put the name in
+a hash tag (``{takeone}:webhooks``) to keep every key in one slot. Times come from the server's
+clock (TIME), in milliseconds; modified times are integers in microseconds since the epoch.
 """
 
 from __future__ import annotations
@@ -10,60 +31,118 @@ from __future__ import annotations
 __all__ = [
     "ACK",
     "APPEND",
+    "CLAIM",
     "DEAD_LETTER",
     "FAIL",
-    "LOCK",
-    "POP_DUE",
+    "RELEASE",
     "REPLAY",
     "SKIP_STALE",
     "TOUCH",
 ]
 
-# Mirrors webhooks.inbox._rules.supersedes: a later modified time wins, an equal one with a
-# different state wins, a missing time never displaces a known one.
-_SUPERSEDES = """
-local function supersedes(nm, ns, np, known, om, os, op)
-  if not known then return true end
-  if nm == '' then return om == '' and (ns ~= os or np ~= op) end
-  if om == '' or tonumber(nm) > tonumber(om) then return true end
-  return tonumber(nm) == tonumber(om) and (ns ~= os or np ~= op)
+# A mark field names a project within a family (length-prefixed, so no two pairs collide) or,
+# starting with '*', over all families.
+_COMMON = """
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function mark_field(family, project)
+  return #family .. ':' .. family .. project
+end
+
+local function fields_of(flat)
+  local f = {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  return f
+end
+
+local function member_of(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return string.format('%016d-%010d', tonumber(ms), tonumber(seq))
+end
+
+local function id_of(member)
+  local ms, seq = string.match(member, '^(%d+)-(%d+)$')
+  return string.format('%d-%d', tonumber(ms), tonumber(seq))
+end
+
+-- G: the group's key prefix. A project nobody holds is ready from when its first entry may go.
+local function make_ready(G, token)
+  local head = redis.call('ZRANGE', G .. ':q:' .. token, 0, 0)[1]
+  if not head then
+    redis.call('ZREM', G .. ':ready', token)
+    return
+  end
+  local due = redis.call('HGET', G .. ':due', head)
+  local at = due and tonumber(due) or tonumber(string.sub(head, 1, 16))
+  redis.call('ZADD', G .. ':ready', at, token)
+end
+
+-- Let go of the project if `holder` holds it; make it ready unless someone else does.
+local function let_go(G, token, holder)
+  local held = redis.call('HGET', G .. ':held', token)
+  if held == holder then
+    redis.call('HDEL', G .. ':held', token)
+    redis.call('ZREM', G .. ':leases', token)
+    held = false
+  end
+  if not held then make_ready(G, token) end
+end
+
+-- Remove an unfinished entry for good; whether it was still unfinished.
+local function finish(S, group, G, token, member, holder)
+  local removed = redis.call('ZREM', G .. ':q:' .. token, member)
+  if removed == 1 then
+    redis.call('XACK', S, group, id_of(member))
+    redis.call('HDEL', G .. ':attempts', member)
+    redis.call('HDEL', G .. ':errors', member)
+    redis.call('HDEL', G .. ':due', member)
+    redis.call('HINCRBY', G .. ':counts', 'open', -1)
+  end
+  let_go(G, token, holder)
+  return removed == 1
 end
 """
 
-# Releasing a project's lock lets the deliveries parked behind it go at once.
-_RELEASE = """
-local function release(lock, parked, retry, id, now)
-  local holder = redis.call('GET', lock)
-  if holder and (holder == id or string.sub(holder, 1, #id + 1) == id .. '@') then
-    redis.call('DEL', lock)
-    for _, waiting in ipairs(redis.call('SMEMBERS', parked)) do
-      redis.call('ZADD', retry, 'XX', now, waiting)
-    end
-    redis.call('DEL', parked)
+# Mirrors webhooks.inbox._rules.supersedes: a later modified time wins, an equal one with a
+# different state wins, a missing time never displaces a known one. A mark is [m, s, ps].
+_SUPERSEDES = """
+local function supersedes(new, old)
+  if not old then return true end
+  if new[1] == '' then return old[1] == '' and (new[2] ~= old[2] or new[3] ~= old[3]) end
+  if old[1] == '' or tonumber(new[1]) > tonumber(old[1]) then return true end
+  return tonumber(new[1]) == tonumber(old[1]) and (new[2] ~= old[2] or new[3] ~= old[3])
+end
+
+local function raise_seen(seen, field, mark)
+  local old = redis.call('HGET', seen, field)
+  if supersedes(mark, old and cjson.decode(old)) then
+    redis.call('HSET', seen, field, cjson.encode(mark))
   end
 end
 """
 
 # KEYS: stream, seen, then one dedup key per delivery
 # ARGV: dedup ttl (s), then per delivery: delivery key, body, type, project ('' = none),
-#       modified us ('' = none), state, publishing status
+#       modified us ('' = none), state, publishing status, family
 # Returns one character per delivery: '1' stored, '0' a duplicate (a batch in one call).
 APPEND = (
-    _SUPERSEDES
+    _COMMON
+    + _SUPERSEDES
     + """
 local stored = {}
 for i = 3, #KEYS do
-  local a = (i - 3) * 7 + 1
+  local a = (i - 3) * 8 + 1
   if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
-    local p, m = ARGV[a + 4], ARGV[a + 5]
+    local p, m, f = ARGV[a + 4], ARGV[a + 5], ARGV[a + 8]
     redis.call('XADD', KEYS[1], '*', 'k', ARGV[a + 1], 'b', ARGV[a + 2], 't', ARGV[a + 3],
-               'p', p, 'm', m)
+               'p', p, 'm', m, 'f', f)
     if p ~= '' then
-      local s, ps = ARGV[a + 6], ARGV[a + 7]
-      local old = redis.call('HMGET', KEYS[2], 'm:' .. p, 's:' .. p, 'p:' .. p)
-      if supersedes(m, s, ps, old[1] ~= false, old[1] or '', old[2] or '', old[3] or '') then
-        redis.call('HSET', KEYS[2], 'm:' .. p, m, 's:' .. p, s, 'p:' .. p, ps)
-      end
+      local mark = {m, ARGV[a + 6], ARGV[a + 7]}
+      raise_seen(KEYS[2], '*' .. p, mark)
+      raise_seen(KEYS[2], mark_field(f, p), mark)
     end
     stored[#stored + 1] = '1'
   else
@@ -74,124 +153,186 @@ return table.concat(stored)
 """
 )
 
-# KEYS: retry ; ARGV: now ms, limit.  Due retries and released parkings, removed atomically so
-# exactly one consumer takes each.
-POP_DUE = """
-local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, ARGV[2])
-if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
-return due
-"""
-
-# KEYS: lock, retry, parked ; ARGV: entry id, consumer, ttl ms, now ms.
-# Returns 1 when this consumer now holds the project, else parks the entry until the holder
-# finishes and returns 0. If the holder's worker died, its lock expires; the parked entry
-# waits half a timeout more, so the dead worker's (older) delivery is taken over first.
-LOCK = """
-local holder = redis.call('GET', KEYS[1])
-local mine = ARGV[1] .. '@' .. ARGV[2]
-if (not holder) or holder == ARGV[1] or holder == mine then
-  redis.call('SET', KEYS[1], mine, 'PX', ARGV[3])
-  return 1
-end
-local left = redis.call('PTTL', KEYS[1])
-if left < 0 then left = tonumber(ARGV[3]) end
-redis.call('ZADD', KEYS[2], tonumber(ARGV[4]) + left + math.floor(tonumber(ARGV[3]) / 2), ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('PEXPIRE', KEYS[3], left + tonumber(ARGV[3]))
-return 0
-"""
-
-# KEYS: stream, lock ; ARGV: group, consumer, entry id, ttl ms
-TOUCH = """
-redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
-if redis.call('GET', KEYS[2]) == ARGV[3] .. '@' .. ARGV[2] then
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
-end
-return 1
-"""
-
-# KEYS: lock, parked, retry ; ARGV: entry id, now ms.  Due at once for any consumer.
-RELEASE = (
-    _RELEASE
+# KEYS: stream ; ARGV: group, group prefix G, consumer, limit, lease ms, most entries to read
+# 1. Projects whose lease ran out are let go (their consumer died): their first entry, still
+#    the oldest unfinished one, is ready again. 2. New stream entries join their projects'
+#    sets; if more may be waiting, nothing is handed out (the caller calls again), so no
+#    project's older entry is ever left unread behind a newer one. 3. Up to `limit` ready
+#    projects are taken, each with its first entry.
+# Returns {more (0/1), last id read, ms until something may become ready (-1: nothing), rows}
+# with rows of {member, key, body, type, project, modified, family, attempts, error, mark}.
+CLAIM = (
+    _COMMON
     + """
-release(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-return 1
-"""
-)
+local S, group, G, consumer = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local limit, lease, most = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local now = now_ms()
 
-_FINISH = (
-    _RELEASE
-    + """
-local function finish(stream, group, id, project, lock, parked, retry, attempts, errors, now)
-  redis.call('XACK', stream, group, id)
-  if project ~= '' then release(lock, parked, retry, id, now) end
-  redis.call('ZREM', retry, id)
-  redis.call('HDEL', attempts, id)
-  redis.call('HDEL', errors, id)
+for _, token in ipairs(redis.call('ZRANGE', G .. ':leases', '-inf', now, 'BYSCORE')) do
+  redis.call('HDEL', G .. ':held', token)
+  redis.call('ZREM', G .. ':leases', token)
+  make_ready(G, token)
 end
-"""
-)
 
-# KEYS: stream, lock, parked, retry, attempts, errors, high water, counters
-# ARGV: group, entry id, project, modified us, now ms
-ACK = (
-    _FINISH
-    + """
-finish(KEYS[1], ARGV[1], ARGV[2], ARGV[3], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[5])
-if ARGV[3] ~= '' and ARGV[4] ~= '' then
-  local current = redis.call('HGET', KEYS[7], ARGV[3])
-  if (not current) or tonumber(current) < tonumber(ARGV[4]) then
-    redis.call('HSET', KEYS[7], ARGV[3], ARGV[4])
+local read = redis.call('XREADGROUP', 'GROUP', group, 'inbox', 'COUNT', most, 'STREAMS', S, '>')
+local more = 0
+if read then
+  local entries, touched, opened, last = read[1][2], {}, 0, nil
+  for _, entry in ipairs(entries) do
+    last = entry[1]
+    local f = fields_of(entry[2] or {})
+    if f['k'] == nil or (f['g'] and f['g'] ~= group) then
+      redis.call('XACK', S, group, entry[1])
+    else
+      local member = member_of(entry[1])
+      local token = (f['p'] ~= '') and ('p:' .. f['p']) or ('e:' .. member)
+      local score = (f['m'] ~= '') and f['m'] or '-inf'
+      redis.call('ZADD', G .. ':q:' .. token, score, member)
+      touched[token] = true
+      opened = opened + 1
+    end
+  end
+  redis.call('HINCRBY', G .. ':counts', 'open', opened)
+  for token in pairs(touched) do
+    if redis.call('HEXISTS', G .. ':held', token) == 0 then make_ready(G, token) end
+  end
+  if last then redis.call('SET', G .. ':tail', last) end
+  if #entries >= most then more = 1 end
+end
+
+local rows = {}
+if more == 0 and limit > 0 then
+  local tokens = redis.call('ZRANGE', G .. ':ready', '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
+  for _, token in ipairs(tokens) do
+    redis.call('ZREM', G .. ':ready', token)
+    local head = redis.call('ZRANGE', G .. ':q:' .. token, 0, 0)[1]
+    local found = head and redis.call('XRANGE', S, id_of(head), id_of(head))[1]
+    if found then
+      local f = fields_of(found[2])
+      redis.call('HSET', G .. ':held', token, head .. ' ' .. consumer)
+      redis.call('ZADD', G .. ':leases', now + lease, token)
+      local mark = ''
+      if f['p'] ~= '' then
+        mark = redis.call('HGET', G .. ':hwm', mark_field(f['f'], f['p'])) or ''
+      end
+      rows[#rows + 1] = {head, f['k'], f['b'], f['t'], f['p'], f['m'], f['f'],
+        redis.call('HGET', G .. ':attempts', head) or '0',
+        redis.call('HGET', G .. ':errors', head) or '', mark}
+    elseif head then  -- its stream entry was deleted by hand: nothing left to hand out
+      finish(S, group, G, token, head, false)
+    end
   end
 end
-return redis.call('HINCRBY', KEYS[8], 'done', 1)
+
+local wake = -1
+for _, key in ipairs({G .. ':ready', G .. ':leases'}) do
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
+  if first then
+    local wait = math.max(1, tonumber(first) - now)
+    if wake < 0 or wait < wake then wake = wait end
+  end
+end
+return {more, redis.call('GET', G .. ':tail') or '0-0', wake, rows}
 """
 )
 
-# KEYS: retry, attempts, errors, lock ; ARGV: entry id, due ms, error, lock ttl ms, consumer
-# The project stays reserved for this entry until its retry, so newer deliveries wait.
-FAIL = """
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-local holder = redis.call('GET', KEYS[4])
-if holder == ARGV[1] .. '@' .. ARGV[5] or holder == ARGV[1] or not holder then
-  redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[4])
+# KEYS: stream (unused but for routing) ; ARGV: group prefix G, token, holder, lease ms.
+# The lease runs on from now.
+TOUCH = (
+    _COMMON
+    + """
+local G = ARGV[1]
+if redis.call('HGET', G .. ':held', ARGV[2]) == ARGV[3] then
+  redis.call('ZADD', G .. ':leases', 'XX', now_ms() + tonumber(ARGV[4]), ARGV[2])
+  return 1
+end
+return 0
+"""
+)
+
+# KEYS: stream (unused but for routing) ; ARGV: group prefix G, token, holder.
+# Given back untouched: ready at once.
+RELEASE = (
+    _COMMON
+    + """
+let_go(ARGV[1], ARGV[2], ARGV[3])
+return 1
+"""
+)
+
+# KEYS: stream ; ARGV: group, G, token, member, holder, project, family, modified us
+ACK = (
+    _COMMON
+    + """
+local G, project, family, modified = ARGV[2], ARGV[6], ARGV[7], ARGV[8]
+if finish(KEYS[1], ARGV[1], G, ARGV[3], ARGV[4], ARGV[5]) then
+  redis.call('HINCRBY', G .. ':counts', 'done', 1)
+end
+if project ~= '' and modified ~= '' then
+  for _, field in ipairs({mark_field(family, project), '*' .. project}) do
+    local current = redis.call('HGET', G .. ':hwm', field)
+    if (not current) or tonumber(current) < tonumber(modified) then
+      redis.call('HSET', G .. ':hwm', field, modified)
+    end
+  end
 end
 return 1
 """
+)
 
-# KEYS: stream, lock, parked, retry, attempts, errors, dead, counters
-# ARGV: group, entry id, project, now ms, then the dead letter's field/value pairs
-DEAD_LETTER = (
-    _FINISH
+# KEYS: stream (unused but for routing) ; ARGV: G, token, member, holder, delay ms, error
+# The entry stays its project's oldest unfinished one, so newer entries wait for its retry.
+FAIL = (
+    _COMMON
     + """
-finish(KEYS[1], ARGV[1], ARGV[2], ARGV[3], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[4])
-redis.call('XADD', KEYS[7], '*', unpack(ARGV, 5))
+local G, token, member = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('ZSCORE', G .. ':q:' .. token, member) then
+  redis.call('HINCRBY', G .. ':attempts', member, 1)
+  redis.call('HSET', G .. ':errors', member, ARGV[6])
+  redis.call('HSET', G .. ':due', member, now_ms() + tonumber(ARGV[5]))
+end
+let_go(G, token, ARGV[4])
 return 1
 """
 )
 
-# KEYS: stream, lock, parked, retry, attempts, errors, stale, counters
-# ARGV: group, entry id, project, now ms, max stale records, then the record's pairs
-SKIP_STALE = (
-    _FINISH
+# KEYS: stream ; ARGV: group, G, token, member, holder, then the dead letter's field/value pairs
+# (its failure time is added here).
+DEAD_LETTER = (
+    _COMMON
     + """
-finish(KEYS[1], ARGV[1], ARGV[2], ARGV[3], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[4])
-redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, 6))
-return redis.call('HINCRBY', KEYS[8], 'stale', 1)
+local G = ARGV[2]
+if finish(KEYS[1], ARGV[1], G, ARGV[3], ARGV[4], ARGV[5]) then
+  redis.call('XADD', G .. ':dead', '*', 'f', now_ms(), unpack(ARGV, 6))
+end
+return 1
 """
 )
 
-# KEYS: stream, dead ; ARGV: dead letter id.  Back to the stream as a new entry (attempts 0).
+# KEYS: stream ; ARGV: group, G, token, member, holder, max stale records, then the record's
+# field/value pairs (its time is added here).
+SKIP_STALE = (
+    _COMMON
+    + """
+local G = ARGV[2]
+if finish(KEYS[1], ARGV[1], G, ARGV[3], ARGV[4], ARGV[5]) then
+  redis.call('HINCRBY', G .. ':counts', 'stale', 1)
+  redis.call('XADD', G .. ':stale', 'MAXLEN', '~', ARGV[6], '*', 's', now_ms(), unpack(ARGV, 7))
+end
+return 1
+"""
+)
+
+# KEYS: stream ; ARGV: group, G, dead letter id.  Back to the stream as a new entry meant for
+# this group only (attempts start again at 0).
 REPLAY = """
-local found = redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1])
-if #found == 0 then return 0 end
+local G = ARGV[2]
+local found = redis.call('XRANGE', G .. ':dead', ARGV[3], ARGV[3])[1]
+if not found then return 0 end
 local f = {}
-local fields = found[1][2]
-for i = 1, #fields, 2 do f[fields[i]] = fields[i + 1] end
-redis.call('XADD', KEYS[1], '*', 'k', f['k'], 'b', f['b'], 't', f['t'], 'p', f['p'], 'm', f['m'])
-redis.call('XDEL', KEYS[2], ARGV[1])
+for i = 1, #found[2], 2 do f[found[2][i]] = found[2][i + 1] end
+redis.call('XADD', KEYS[1], '*', 'k', f['k'], 'b', f['b'], 't', f['t'], 'p', f['p'], 'm', f['m'],
+           'f', f['family'], 'g', ARGV[1])
+redis.call('XDEL', G .. ':dead', ARGV[3])
 return 1
 """

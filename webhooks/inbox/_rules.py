@@ -1,19 +1,29 @@
 """Pure inbox rules shared by every backend: timestamps as integers, which state is newer,
-what a delivery says about its project. No I/O."""
+what a delivery says about its project and to which family of facts it belongs. No I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..filters import fact_family
 from ._types import ProjectMark
 
 if TYPE_CHECKING:
     from ..events import WebhookEvent
 
-__all__ = ["Record", "from_micros", "from_seconds", "micros", "record_of", "supersedes"]
+__all__ = [
+    "Record",
+    "from_micros",
+    "from_seconds",
+    "micros",
+    "newest",
+    "record_of",
+    "supersedes",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -54,6 +64,7 @@ class Record:
     type: str
     project_id: str | None
     mark: ProjectMark
+    family: str
 
     @property
     def modified_us(self) -> int | None:
@@ -62,13 +73,15 @@ class Record:
 
 def record_of(event: WebhookEvent) -> Record:
     """What an inbox stores for a parsed event."""
-    project = event.project
+    project, family = event.project, fact_family(event.type)
     if project is None:
-        return Record(event.delivery_key, bytes(event.raw), event.type, None, ProjectMark(None))
+        return Record(
+            event.delivery_key, bytes(event.raw), event.type, None, ProjectMark(None), family
+        )
     mark = ProjectMark(
         project.modified_date_time, _text(project.state), _text(project.publishing_status)
     )
-    return Record(event.delivery_key, bytes(event.raw), event.type, str(project.id), mark)
+    return Record(event.delivery_key, bytes(event.raw), event.type, str(project.id), mark, family)
 
 
 def supersedes(new: ProjectMark, old: ProjectMark | None) -> bool:
@@ -91,3 +104,12 @@ def supersedes(new: ProjectMark, old: ProjectMark | None) -> bool:
         old.state,
         old.publishing_status,
     )
+
+
+def newest(marks: Iterable[ProjectMark]) -> ProjectMark | None:
+    """The mark that supersedes the others (the newest state over several families)."""
+    found: ProjectMark | None = None
+    for mark in marks:
+        if supersedes(mark, found):
+            found = mark
+    return found

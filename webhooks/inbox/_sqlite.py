@@ -9,9 +9,13 @@ last transactions committed before it (never on a process crash, never corruptin
 Group commit: every write (append, claim, ack, ...) joins a queue; one transaction commits
 everything queued while the previous one ran, so a burst of N deliveries pays a few fsyncs,
 not N. All sqlite3 calls run on one dedicated thread, never on the event loop. A batch of
-appends is one multi-row INSERT committing on its own (a trigger keeps the newest state per
-project): every sqlite3 call hands the GIL back to a busy event loop and waits to get it again,
-so under load those hand-offs, not the fsync, are what a commit costs.
+appends is one multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING delivery_key``
+committing on its own (the keys it returns are the new ones; a trigger keeps the newest state
+per project and family): every sqlite3 call hands the GIL back to a busy event loop and waits
+to get it again, so under load those hand-offs, not the fsync, are what a commit costs.
+
+Ordering: ``claim`` picks, in one transaction, each project's oldest unfinished delivery that is
+due and whose project no consumer holds (the contract in :mod:`webhooks.inbox`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..errors import WebhookConfigError
 from ._errors import InboxError
-from ._rules import from_micros, from_seconds, micros, record_of
+from ._rules import from_micros, from_seconds, micros, newest, record_of
 from ._sqlite_schema import migrate
 from ._types import DeadLetter, Delivery, InboxCounts, ProjectMark, StaleRecord
 
@@ -44,7 +48,7 @@ logger = logging.getLogger("webhooks.inbox")
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
-Row = tuple[str, bytes, str, str | None, int | None, float, float, str | None, str | None]
+Row = tuple[str, bytes, str, str | None, int | None, float, float, str | None, str | None, str]
 """An append as ``_INSERT`` stores it, one value per ``_ROW`` placeholder."""
 Outcome = tuple[bool, Any]
 
@@ -55,27 +59,19 @@ ROWS_PER_STATEMENT = 64
 take about 3 MB in all (up to 512 would take 150 MB); larger batches are several statements
 in one transaction."""
 STATEMENT_CACHE = 256
-TRACKED_LIMIT = 4096
 
 _INSERT = (
     "INSERT INTO deliveries (delivery_key, body, event_type, project_id, modified_us, "
-    "available_at, received_at, state, publishing_status) VALUES {values} "
-    "ON CONFLICT (delivery_key) DO NOTHING"
+    "available_at, received_at, state, publishing_status, family) VALUES {values} "
+    "ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key"
 )
-_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
-# Which keys this connection inserted, for the rare batch that holds a duplicate: temporary
-# (this connection only, in memory), emptied when it grows.
-_TRACKING = (
-    "PRAGMA temp_store=MEMORY",
-    "CREATE TEMP TABLE IF NOT EXISTS inserted_keys (delivery_key TEXT NOT NULL)",
-    "CREATE TEMP TRIGGER IF NOT EXISTS log_inserted_key AFTER INSERT ON main.deliveries "
-    "BEGIN INSERT INTO inserted_keys VALUES (NEW.delivery_key); END",
-)
+_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 _CLAIMABLE = """
 SELECT d.seq, d.delivery_key, d.body, d.event_type, d.project_id, d.modified_us, d.attempts,
        d.last_error, h.modified_us
-FROM deliveries AS d LEFT JOIN high_water AS h ON h.project_id = d.project_id
+FROM deliveries AS d
+LEFT JOIN high_water AS h ON h.project_id = d.project_id AND h.family = d.family
 WHERE d.status = 'pending' AND d.available_at <= :now
   AND (d.project_id IS NULL OR NOT EXISTS (
       SELECT 1 FROM deliveries AS o
@@ -87,7 +83,10 @@ ORDER BY d.seq
 LIMIT :limit
 """
 
-_SEEN = "SELECT project_id, modified_us, state, publishing_status FROM seen WHERE project_id IN ({marks})"
+_SEEN = (
+    "SELECT project_id, modified_us, state, publishing_status FROM seen "
+    "WHERE (?1 IS NULL OR family = ?1) AND project_id IN ({marks}) ORDER BY project_id, family"
+)
 
 
 class SQLiteInbox:
@@ -124,7 +123,6 @@ class SQLiteInbox:
         self._queue: list[tuple[Op, asyncio.Future[Any]]] = []
         self._appends: list[tuple[Row, asyncio.Future[bool]]] = []
         self._rows_per_statement = 1
-        self._tracked: int | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._acks = 0
@@ -164,8 +162,6 @@ class SQLiteInbox:
             except BaseException:
                 conn.close()
                 raise
-            for statement in _TRACKING:
-                conn.execute(statement)
             limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
             self._rows_per_statement = max(1, min(ROWS_PER_STATEMENT, limit // _ROW.count("?")))
             if old > 0:
@@ -273,30 +269,17 @@ class SQLiteInbox:
 
     def _store(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> list[bool]:
         """Insert each row whose delivery key is new (the first of equal ones in ``rows``);
-        whether each was. ``_tracked`` counts the rows of ``inserted_keys`` while known."""
+        whether each was. The INSERT returns the keys it stored."""
         firsts: dict[str, int] = {}
         for index, row in enumerate(rows):
             firsts.setdefault(row[0], index)
         fresh = [rows[index] for index in firsts.values()]
-        tracked, self._tracked = self._tracked, None
-        if tracked is None or tracked >= TRACKED_LIMIT:
-            conn.execute("DELETE FROM temp.inserted_keys")
-            tracked = 0
-        inserted, step = 0, self._rows_per_statement
+        new: set[str] = set()
+        step = self._rows_per_statement
         for start in range(0, len(fresh), step):
             chunk = fresh[start : start + step]
             params = [value for row in chunk for value in row]
-            inserted += conn.execute(_insert_sql(len(chunk)), params).rowcount
-        new: Collection[str] = firsts
-        if inserted < len(fresh):
-            new = {
-                key
-                for (key,) in conn.execute(
-                    "SELECT delivery_key FROM temp.inserted_keys WHERE rowid > ?", (tracked,)
-                )
-            }
-        if not conn.in_transaction:  # committed: the count is known again
-            self._tracked = tracked + inserted
+            new.update(key for (key,) in conn.execute(_insert_sql(len(chunk)), params))
         return [row[0] in new and firsts[row[0]] == index for index, row in enumerate(rows)]
 
     # -- the contract ---------------------------------------------------------------------
@@ -309,8 +292,6 @@ class SQLiteInbox:
         if self._closed:
             raise InboxError(f"SQLite inbox {self.path} is closed")
         record, now = record_of(event), self._clock()
-        del event  # not kept alive while the batch is stored (fewer objects for the collector)
-        mark = record.mark
         row = (
             record.key,
             record.raw,
@@ -319,10 +300,10 @@ class SQLiteInbox:
             record.modified_us,
             now,
             now,
-            mark.state,
-            mark.publishing_status,
+            record.mark.state,
+            record.mark.publishing_status,
+            record.family,
         )
-        del record, mark
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._appends.append((row, future))
         self._start_flusher()
@@ -383,11 +364,12 @@ class SQLiteInbox:
             )
 
     async def ack(self, delivery: Delivery) -> None:
-        now, seq, project, modified = (
+        now, seq, project, modified, family = (
             self._clock(),
             int(delivery.handle),
             delivery.project_id,
             micros(delivery.modified),
+            delivery.family,
         )
         self._acks += 1
         prune = self.retention is not None and self._acks % PRUNE_EVERY == 0
@@ -396,10 +378,10 @@ class SQLiteInbox:
             _finish(conn, seq, "done", now)
             if project is not None and modified is not None:
                 conn.execute(
-                    "INSERT INTO high_water VALUES (?, ?) ON CONFLICT (project_id) DO UPDATE "
-                    "SET modified_us = excluded.modified_us "
+                    "INSERT INTO high_water VALUES (?, ?, ?) ON CONFLICT (project_id, family) "
+                    "DO UPDATE SET modified_us = excluded.modified_us "
                     "WHERE excluded.modified_us > high_water.modified_us",
-                    (project, modified),
+                    (project, family, modified),
                 )
             if prune and self.retention is not None:
                 conn.execute(
@@ -424,11 +406,11 @@ class SQLiteInbox:
         now, seq = self._clock(), int(delivery.handle)
 
         def op(conn: sqlite3.Connection) -> None:
-            _finish(conn, seq, "dead", now)
-            conn.execute(
-                "UPDATE deliveries SET attempts = ?, last_error = ? WHERE seq = ?",
-                (delivery.attempts + 1, error, seq),
-            )
+            if _finish(conn, seq, "dead", now):
+                conn.execute(
+                    "UPDATE deliveries SET attempts = ?, last_error = ? WHERE seq = ?",
+                    (delivery.attempts + 1, error, seq),
+                )
 
         await self._write(op)
 
@@ -436,8 +418,8 @@ class SQLiteInbox:
         now, seq, mark = self._clock(), int(delivery.handle), micros(delivery.high_water)
 
         def op(conn: sqlite3.Connection) -> None:
-            _finish(conn, seq, "stale", now)
-            conn.execute("UPDATE deliveries SET stale_mark_us = ? WHERE seq = ?", (mark, seq))
+            if _finish(conn, seq, "stale", now):
+                conn.execute("UPDATE deliveries SET stale_mark_us = ? WHERE seq = ?", (mark, seq))
 
         await self._write(op)
 
@@ -481,21 +463,26 @@ class SQLiteInbox:
             for k, t, p, m, h, f in rows
         ]
 
-    async def high_water_mark(self, project_id: str) -> datetime | None:
+    async def high_water_mark(self, project_id: str, family: str | None = None) -> datetime | None:
         rows = await self._select(
-            "SELECT modified_us FROM high_water WHERE project_id = ?", (project_id,)
+            "SELECT max(modified_us) FROM high_water "
+            "WHERE project_id = ?1 AND (?2 IS NULL OR family = ?2)",
+            (project_id, family),
         )
-        return from_micros(rows[0][0]) if rows else None
+        return from_micros(rows[0][0])
 
-    async def seen(self, project_ids: Collection[str]) -> dict[str, ProjectMark]:
+    async def seen(
+        self, project_ids: Collection[str], family: str | None = None
+    ) -> dict[str, ProjectMark]:
         ids = list(project_ids)
-        found: dict[str, ProjectMark] = {}
+        marks: dict[str, list[ProjectMark]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             sql = _SEEN.format(marks=", ".join("?" * len(chunk)))
-            rows = await self._select(sql, chunk)
-            found.update({p: ProjectMark(from_micros(m), s, ps) for p, m, s, ps in rows})
-        return found
+            for p, m, s, ps in await self._select(sql, [family, *chunk]):
+                marks.setdefault(p, []).append(ProjectMark(from_micros(m), s, ps))
+        found = {p: newest(found) for p, found in marks.items()}
+        return {p: mark for p, mark in found.items() if mark is not None}
 
     async def counts(self) -> InboxCounts:
         rows = dict(await self._select("SELECT status, count(*) FROM deliveries GROUP BY status"))
@@ -538,10 +525,16 @@ def _insert_sql(rows: int) -> str:
     return _INSERT.format(values=", ".join([_ROW] * rows))
 
 
-def _finish(conn: sqlite3.Connection, seq: int, status: str, now: float) -> None:
-    conn.execute(
-        "UPDATE deliveries SET status = ?, finished_at = ?, claimed_by = NULL WHERE seq = ?",
-        (status, now, seq),
+def _finish(conn: sqlite3.Connection, seq: int, status: str, now: float) -> bool:
+    """Finish an unfinished delivery; False if it was finished already (a late call from a
+    consumer whose claim ran out and went to another)."""
+    return (
+        conn.execute(
+            "UPDATE deliveries SET status = ?, finished_at = ?, claimed_by = NULL "
+            "WHERE seq = ? AND status IN ('pending', 'claimed')",
+            (status, now, seq),
+        ).rowcount
+        == 1
     )
 
 

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from ..filters import fact_family
 from ._errors import InboxSchemaError
 
 __all__ = ["LATEST_VERSION", "migrate"]
@@ -61,6 +62,10 @@ def _field(body: bytes, name: str) -> Any:
     return value if isinstance(value, str) else None
 
 
+def _states(body: bytes) -> tuple[Any, Any]:
+    return _field(body, "state"), _field(body, "publishing_status")
+
+
 def _v2(conn: sqlite3.Connection) -> None:
     """Version 2: the newest state seen per project (for reconcile), and the mark a stale
     delivery was measured against; backfilled from the stored bodies."""
@@ -86,13 +91,14 @@ def _v2(conn: sqlite3.Connection) -> None:
 
 
 # Mirrors webhooks.inbox._rules.supersedes: a later modified time wins, an equal one with a
-# different state wins, a missing time never displaces a known one.
+# different state wins, a missing time never displaces a known one. ``{key}``: the columns a
+# project's newest state is kept by (the project; from version 4, the project and family).
 _SEEN_TRIGGER = """CREATE TRIGGER deliveries_raise_seen AFTER INSERT ON deliveries
 WHEN NEW.project_id IS NOT NULL
 BEGIN
-    INSERT INTO seen (project_id, modified_us, state, publishing_status)
-    VALUES (NEW.project_id, NEW.modified_us, NEW.state, NEW.publishing_status)
-    ON CONFLICT (project_id) DO UPDATE SET modified_us = excluded.modified_us,
+    INSERT INTO seen ({key}, modified_us, state, publishing_status)
+    VALUES ({new_key}, NEW.modified_us, NEW.state, NEW.publishing_status)
+    ON CONFLICT ({key}) DO UPDATE SET modified_us = excluded.modified_us,
         state = excluded.state, publishing_status = excluded.publishing_status
     WHERE CASE
         WHEN excluded.modified_us IS NULL THEN seen.modified_us IS NULL
@@ -110,10 +116,76 @@ _V3 = _statements(
     # ``seen`` as deliveries are inserted, so one INSERT statement stores a whole batch.
     "ALTER TABLE deliveries ADD COLUMN state TEXT",
     "ALTER TABLE deliveries ADD COLUMN publishing_status TEXT",
-    _SEEN_TRIGGER,
+    _SEEN_TRIGGER.format(key="project_id", new_key="NEW.project_id"),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _v2, _V3)
+# Version 4: staleness is judged within a family of related facts (webhooks.filters.fact_family),
+# so each delivery keeps its family, and the high-water marks and the newest state seen are kept
+# per project and family.
+_SEEN_BY_FAMILY_TRIGGER = _SEEN_TRIGGER.format(
+    key="project_id, family", new_key="NEW.project_id, NEW.family"
+)
+
+_OLD_MARK_FAMILIES = ("status", "publishing")
+"""Families given a version-3 mark where no handled delivery of the family is left to recompute
+it from (the old mark was kept for every type at once, so it stays for both documented
+families: nothing goes back in time)."""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    """Version 4: a family per delivery; marks and newest states per project and family."""
+    conn.execute("ALTER TABLE deliveries ADD COLUMN family TEXT NOT NULL DEFAULT ''")
+    types = [row[0] for row in conn.execute("SELECT DISTINCT event_type FROM deliveries")]
+    conn.executemany(
+        "UPDATE deliveries SET family = ? WHERE event_type = ?",
+        [(fact_family(t), t) for t in types],
+    )
+    conn.execute(
+        """CREATE TABLE high_water_v4 (
+            project_id TEXT NOT NULL, family TEXT NOT NULL, modified_us INTEGER NOT NULL,
+            PRIMARY KEY (project_id, family)
+        ) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """INSERT INTO high_water_v4
+           SELECT project_id, family, max(modified_us) FROM deliveries
+           WHERE status = 'done' AND project_id IS NOT NULL AND modified_us IS NOT NULL
+           GROUP BY project_id, family"""
+    )
+    conn.executemany(
+        """INSERT INTO high_water_v4 SELECT h.project_id, ?1, h.modified_us FROM high_water AS h
+           WHERE NOT EXISTS (SELECT 1 FROM high_water_v4 AS n
+                             WHERE n.project_id = h.project_id AND n.family = ?1)""",
+        [(family,) for family in _OLD_MARK_FAMILIES],
+    )
+    conn.execute("DROP TABLE high_water")
+    conn.execute("ALTER TABLE high_water_v4 RENAME TO high_water")
+    conn.execute("DROP TRIGGER deliveries_raise_seen")
+    conn.execute("DROP TABLE seen")
+    conn.execute(
+        """CREATE TABLE seen (
+            project_id TEXT NOT NULL, family TEXT NOT NULL, modified_us INTEGER, state TEXT,
+            publishing_status TEXT, PRIMARY KEY (project_id, family)
+        ) WITHOUT ROWID"""
+    )
+    newest = conn.execute(
+        """SELECT project_id, family, modified_us, state, publishing_status, body
+           FROM deliveries AS d WHERE project_id IS NOT NULL AND seq = (
+               SELECT seq FROM deliveries AS o
+               WHERE o.project_id = d.project_id AND o.family = d.family
+               ORDER BY o.modified_us IS NULL, o.modified_us DESC, o.seq DESC LIMIT 1)"""
+    ).fetchall()
+    conn.executemany(  # rows stored before version 3 have their states only in the body
+        "INSERT INTO seen VALUES (?, ?, ?, ?, ?)",
+        [
+            (project, family, modified, *((s, ps) if (s, ps) != (None, None) else _states(body)))
+            for project, family, modified, s, ps, body in newest
+        ],
+    )
+    conn.execute(_SEEN_BY_FAMILY_TRIGGER)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _v2, _V3, _v4)
 LATEST_VERSION = len(MIGRATIONS)
 
 

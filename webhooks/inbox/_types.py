@@ -1,4 +1,30 @@
-"""The inbox contract: the value classes it hands out and the protocol every backend implements."""
+"""The inbox contract: the value classes it hands out and the protocol every backend implements.
+
+Ordering, the same for every inbox (the shared contract tests hold each backend to it):
+
+- **Oldest first per project.** The delivery handed out for a project is its oldest stored,
+  unfinished delivery by ``project.modified_date_time`` (a delivery without one sorts before
+  every dated one), ties broken by arrival. It does not matter in which order deliveries
+  arrived, nor whether an older one is waiting for a retry: if it is the oldest unfinished one,
+  nothing newer of its project is handed out; if it waits for its retry time, its project waits.
+- **One consumer per project.** A project is held by at most one consumer at a time: from the
+  ``claim`` that hands out its delivery until that delivery is finished (``ack``, ``fail``,
+  ``dead_letter``, ``skip_stale``) or given back (``release``), or until the visibility timeout
+  passes without a ``touch``. Deliveries without a project are independent of each other.
+- **A dead consumer's delivery goes again first.** A delivery whose consumer died is still its
+  project's oldest unfinished one, so once the visibility timeout has passed it is handed out
+  again before any newer delivery of its project.
+- **Atomic.** Handing out a delivery and taking its project is one step (one transaction on
+  SQLite, one Lua script on Redis): a consumer killed at any moment either holds the project
+  with its delivery or holds nothing.
+
+Staleness, judged within a family of related facts (``webhooks.filters.fact_family``):
+status changes among status changes, ``project_published`` and ``project_unpublished`` among
+themselves, any other type among its own type. ``ack`` raises the high-water mark of the
+delivery's project and family; a delivery older than that mark is ``stale`` and the worker
+skips it. So a newer status change never hides a publish, a late publish never brings streams
+back after a newer unpublish, and a mirror of the status changes never goes back in time.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +33,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 import attrs
+
+from ..filters import fact_family
 
 if TYPE_CHECKING:
     from ..events import WebhookEvent
@@ -41,12 +69,19 @@ class Delivery:
     modified: datetime | None
     attempts: int
     high_water: datetime | None
+    """The newest ``modified_date_time`` handled for its project in its family, if any."""
     handle: str
     last_error: str | None = None
 
     @property
+    def family(self) -> str:
+        """The family of related facts it belongs to (see ``webhooks.filters.fact_family``)."""
+        return fact_family(self.type)
+
+    @property
     def stale(self) -> bool:
-        """Older than the newest state already handled for its project: handling it would undo that."""
+        """Older than the newest fact of its family already handled for its project
+        (``high_water``): handling it would undo that."""
         return (
             self.modified is not None
             and self.high_water is not None
@@ -96,10 +131,10 @@ class Inbox(Protocol):
     """Durable storage of webhook deliveries between the receiver and the workers.
 
     ``append`` stores a delivery before the receiver answers 2xx; ``claim`` hands deliveries to a
-    consumer (at most one per project at a time, oldest ``modified_date_time`` first), which then
-    calls exactly one of ``ack``, ``fail``, ``dead_letter``, ``skip_stale`` or ``release``. A
-    claimed delivery
-    that is not finished within the backend's visibility timeout is handed out again.
+    consumer under the ordering contract in this module's docstring (at most one per project at
+    a time, its oldest ``modified_date_time`` first), which then calls exactly one of ``ack``,
+    ``fail``, ``dead_letter``, ``skip_stale`` or ``release``. A claimed delivery that is not
+    finished within the backend's visibility timeout is handed out again.
     """
 
     visibility_timeout: float
@@ -129,7 +164,8 @@ class Inbox(Protocol):
         ...
 
     async def ack(self, delivery: Delivery) -> None:
-        """Handled: finished for good, and the project's high-water mark moves up to it."""
+        """Handled: finished for good, and its project's high-water mark in its family moves up
+        to it."""
         ...
 
     async def fail(self, delivery: Delivery, error: str, retry_at: datetime) -> None:
@@ -156,12 +192,16 @@ class Inbox(Protocol):
         """The records of deliveries skipped as stale, oldest first."""
         ...
 
-    async def high_water_mark(self, project_id: str) -> datetime | None:
-        """The newest ``modified_date_time`` handled for the project, if any."""
+    async def high_water_mark(self, project_id: str, family: str | None = None) -> datetime | None:
+        """The newest ``modified_date_time`` handled for the project in ``family`` (any family
+        when None), if any."""
         ...
 
-    async def seen(self, project_ids: Collection[str]) -> dict[str, ProjectMark]:
-        """The newest state each project had in any stored delivery (handled or not)."""
+    async def seen(
+        self, project_ids: Collection[str], family: str | None = None
+    ) -> dict[str, ProjectMark]:
+        """The newest state each project had in any stored delivery (handled or not) of
+        ``family`` (of any family when None)."""
         ...
 
     async def counts(self) -> InboxCounts:

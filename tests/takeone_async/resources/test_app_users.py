@@ -38,11 +38,17 @@ ADA = user_body("u-ada", "42", given_name="Ada")
 FIELDS = {"given_name": "Ada", "family_name": "L", "email_address": "a@x.io"}
 
 
-@pytest.mark.parametrize(("fields", "body"), [
-    ({"display_name": "Dr. Ada"}, {"display_name": "Dr. Ada"}),
-    ({"display_name": None}, {"display_name": None}),
-    ({"given_name": "Ada", "email_address": "a@x.io"}, {"given_name": "Ada", "email_address": "a@x.io"}),
-])
+@pytest.mark.parametrize(
+    ("fields", "body"),
+    [
+        ({"display_name": "Dr. Ada"}, {"display_name": "Dr. Ada"}),
+        ({"display_name": None}, {"display_name": None}),
+        (
+            {"given_name": "Ada", "email_address": "a@x.io"},
+            {"given_name": "Ada", "email_address": "a@x.io"},
+        ),
+    ],
+)
 async def test_update_sends_only_the_fields_given(
     client: TakeOneClient, mock_api: AioResponses, fields: dict[str, Any], body: dict[str, Any]
 ) -> None:
@@ -62,12 +68,17 @@ async def test_create_with_no_field_sends_an_empty_object(
 async def test_find_by_external_id_picks_the_oldest_exact_match(
     client: TakeOneClient, mock_api: AioResponses
 ) -> None:
-    mock_api.get(LOOKUP, payload=page_body([
-        user_body("newer", "42", created_date_time="2025-07-26T00:00:00.000000Z"),
-        user_body("fuzzy", "420", created_date_time="2020-01-01T00:00:00.000000Z"),
-        user_body("older", "42", created_date_time="2025-07-25T00:00:00.000000Z"),
-        user_body("undated", "42"),
-    ]))
+    mock_api.get(
+        LOOKUP,
+        payload=page_body(
+            [
+                user_body("newer", "42", created_date_time="2025-07-26T00:00:00.000000Z"),
+                user_body("fuzzy", "420", created_date_time="2020-01-01T00:00:00.000000Z"),
+                user_body("older", "42", created_date_time="2025-07-25T00:00:00.000000Z"),
+                user_body("undated", "42"),
+            ]
+        ),
+    )
     user = await client.app_users.find_by_external_id("42")
     assert user is not None
     assert user.id == "older"
@@ -93,14 +104,20 @@ async def test_get_or_create_creates_when_no_user_has_the_external_id(
     assert create.json == {"external_id": "42", **FIELDS}
 
 
-@pytest.mark.parametrize("failure", [
-    {"status": 500, "body": "boom"},
-    {"status": 503, "body": "later"},
-    {"status": 409, "payload": {"external_id": ["app user with this external id already exists."]}},
-    {"exception": aiohttp.ServerDisconnectedError()},
-    {"exception": aiohttp.SocketTimeoutError()},
-    {"exception": connector_error()},
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500, "body": "boom"},
+        {"status": 503, "body": "later"},
+        {
+            "status": 409,
+            "payload": {"external_id": ["app user with this external id already exists."]},
+        },
+        {"exception": aiohttp.ServerDisconnectedError()},
+        {"exception": aiohttp.SocketTimeoutError()},
+        {"exception": connector_error()},
+    ],
+)
 async def test_get_or_create_looks_up_again_after_a_create_that_may_have_stored_the_user(
     client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder, failure: dict[str, Any]
 ) -> None:
@@ -127,16 +144,22 @@ async def test_get_or_create_honours_retry_after_on_429(
     assert len(sent(mock_api, "POST", USERS)) == 2
 
 
-@pytest.mark.parametrize(("make", "call", "posts"), [
-    ({}, {}, 3),
-    ({"max_retries": 0}, {}, 1),
-    ({}, {"max_retries": 0}, 1),
-    ({}, {"attempts": 1}, 1),
-    ({}, {"attempts": 5}, 5),
-])
+@pytest.mark.parametrize(
+    ("make", "call", "posts"),
+    [
+        ({}, {}, 3),
+        ({"max_retries": 0}, {}, 1),
+        ({}, {"max_retries": 0}, 1),
+        ({}, {"attempts": 1}, 1),
+        ({}, {"attempts": 5}, 5),
+    ],
+)
 async def test_get_or_create_raises_once_its_attempts_are_exhausted(
-    make_client: Callable[..., TakeOneClient], mock_api: AioResponses,
-    make: dict[str, Any], call: dict[str, Any], posts: int,
+    make_client: Callable[..., TakeOneClient],
+    mock_api: AioResponses,
+    make: dict[str, Any],
+    call: dict[str, Any],
+    posts: int,
 ) -> None:
     """``attempts`` defaults to max_retries + 1, the client's or the call's."""
     mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
@@ -191,7 +214,9 @@ async def test_external_ids_only_bad_in_a_path_are_sent_as_the_query_parameter(
     for method, path_qs, _ in live_api.seen:
         url = URL(path_qs)
         assert (method, url.path, dict(url.query)) == (
-            "GET", "/api/v1/app_users", {"external_id": external_id}
+            "GET",
+            "/api/v1/app_users",
+            {"external_id": external_id},
         )
 
 
@@ -238,11 +263,14 @@ async def test_get_or_create_deadline_stops_before_a_wait_it_cannot_afford(
     assert len(sent(mock_api, "POST", USERS)) == 1
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"timeout": 0}, "app_users.get_or_create: timeout must be a number > 0"),
-    ({"deadline": -1}, "app_users.get_or_create: deadline must be a number > 0 or None"),
-    ({"nickname": "x"}, r"app_users.get_or_create: unknown field\(s\) nickname"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timeout": 0}, "app_users.get_or_create: timeout must be a number > 0"),
+        ({"deadline": -1}, "app_users.get_or_create: deadline must be a number > 0 or None"),
+        ({"nickname": "x"}, r"app_users.get_or_create: unknown field\(s\) nickname"),
+    ],
+)
 async def test_get_or_create_rejects_bad_options_before_any_request(
     client: TakeOneClient, mock_api: AioResponses, options: dict[str, Any], message: str
 ) -> None:

@@ -14,26 +14,41 @@ from takeone_async._http import CALL_OPTIONS
 from tests.takeone_async.conftest import count_requests, invoke
 
 BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
-    "empty id": (lambda c: c.app_users.get(""), "GET /api/v1/app_users/{id}: id must be a non-empty id"),
+    "empty id": (
+        lambda c: c.app_users.get(""),
+        "GET /api/v1/app_users/{id}: id must be a non-empty id",
+    ),
     "blank id": (lambda c: c.app_users.get("  "), "id must be a non-empty id"),
     "int id": (lambda c: c.app_users.get(5), "id must be a string id, got int"),
-    "None id": (lambda c: c.projects.publish(None), "POST /api/v1/projects/{id}/publish: id must be a string id, got NoneType"),
+    "None id": (
+        lambda c: c.projects.publish(None),
+        "POST /api/v1/projects/{id}/publish: id must be a string id, got NoneType",
+    ),
     "slash in id": (lambda c: c.headshot_projects.get("a/b"), "must not contain '/'"),
-    "query in id": (lambda c: c.headshot_containers.get("a?b=1"), "must not contain '/', '?' or '#'"),
+    "query in id": (
+        lambda c: c.headshot_containers.get("a?b=1"),
+        "must not contain '/', '?' or '#'",
+    ),
     "dot-dot id": (lambda c: c.app_users.get(".."), "id must not be '..'"),
     "empty second id": (
         lambda c: c.script_generations.get("c1", ""),
         "GET /api/v1/video_containers/{container_id}/script_generations/{id}: id must be",
     ),
     "empty template id in a list": (
-        lambda c: c.script_generation_templates.list(""), "template_id must be a non-empty id"
+        lambda c: c.script_generation_templates.list(""),
+        "template_id must be a non-empty id",
     ),
-    "update with no field": (lambda c: c.app_users.update("u1"), "app_users.update: give at least one"),
+    "update with no field": (
+        lambda c: c.app_users.update("u1"),
+        "app_users.update: give at least one",
+    ),
     "wrong type text field": (
-        lambda c: c.app_users.create(given_name=5), "given_name must be a string or None, got int"
+        lambda c: c.app_users.create(given_name=5),
+        "given_name must be a string or None, got int",
     ),
     "wrong type update field": (
-        lambda c: c.app_users.update("u1", display_name=["Ada"]), "display_name must be a string or None"
+        lambda c: c.app_users.update("u1", display_name=["Ada"]),
+        "display_name must be a string or None",
     ),
     "misspelt field": (
         lambda c: c.app_users.create(external_id="42", email="a@x.io"),
@@ -41,28 +56,43 @@ BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
     ),
     "misspelt option": (lambda c: c.app_users.get("u1", timout=5), "unknown argument(s) timout"),
     "misspelt option on a list": (
-        lambda c: c.projects.list(user="u1"), "GET /api/v1/projects: unknown argument(s) user"
+        lambda c: c.projects.list(user="u1"),
+        "GET /api/v1/projects: unknown argument(s) user",
     ),
-    "negative timeout": (lambda c: c.app_users.get("u1", timeout=-1), "timeout must be a number > 0"),
-    "zero deadline": (lambda c: c.app_users.get("u1", deadline=0), "deadline must be a number > 0 or None"),
+    "negative timeout": (
+        lambda c: c.app_users.get("u1", timeout=-1),
+        "timeout must be a number > 0",
+    ),
+    "zero deadline": (
+        lambda c: c.app_users.get("u1", deadline=0),
+        "deadline must be a number > 0 or None",
+    ),
     "bool connect timeout": (
-        lambda c: c.app_users.get("u1", connect_timeout=True), "connect_timeout must be a number > 0"
+        lambda c: c.app_users.get("u1", connect_timeout=True),
+        "connect_timeout must be a number > 0",
     ),
     "float max_retries": (
-        lambda c: c.app_users.get("u1", max_retries=1.5), "max_retries must be an integer >= 0"
+        lambda c: c.app_users.get("u1", max_retries=1.5),
+        "max_retries must be an integer >= 0",
     ),
-    "empty list filter": (lambda c: c.app_users.list(external_id=""), "external_id must be a non-empty string"),
+    "empty list filter": (
+        lambda c: c.app_users.list(external_id=""),
+        "external_id must be a non-empty string",
+    ),
     "int list filter": (lambda c: c.projects.list(user_id=5), "user_id must be a string id"),
     "empty authorize id": (lambda c: c.app_users.authorize(""), "user_id must be a non-empty id"),
     "empty invitation id": (lambda c: c.app_users.send_invitation_email(" "), "user_id must be"),
     "empty container template": (
-        lambda c: c.video_containers.create(template="", name="n"), "template must be a non-empty id"
+        lambda c: c.video_containers.create(template="", name="n"),
+        "template must be a non-empty id",
     ),
     "empty container name": (
-        lambda c: c.video_containers.create(template="t", name=""), "name must be a non-empty string"
+        lambda c: c.video_containers.create(template="t", name=""),
+        "name must be a non-empty string",
     ),
     "project without user": (
-        lambda c: c.projects.create(user="", video_container="c"), "user must be a non-empty id"
+        lambda c: c.projects.create(user="", video_container="c"),
+        "user must be a non-empty id",
     ),
     "project display name not text": (
         lambda c: c.projects.create(user="u", video_container="c", organization_display_name=1),
@@ -73,14 +103,16 @@ BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
         "script_generations.create: parameters must be a mapping, got list",
     ),
     "headshot container without name": (
-        lambda c: c.headshot_containers.create(template="t", user="u", name=" "), "name must be"
+        lambda c: c.headshot_containers.create(template="t", user="u", name=" "),
+        "name must be",
     ),
     "headshot project without container": (
         lambda c: c.headshot_projects.create(headshot_container="", user="u"),
         "headshot_container must be a non-empty id",
     ),
     "get_or_create empty external id": (
-        lambda c: c.app_users.get_or_create(external_id=""), "external_id must be a non-empty string"
+        lambda c: c.app_users.get_or_create(external_id=""),
+        "external_id must be a non-empty string",
     ),
     "get_or_create unknown field": (
         lambda c: c.app_users.get_or_create(external_id="42", nickname="A"),
@@ -95,16 +127,20 @@ BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
         "attempts must be an integer >= 1, got '3'",
     ),
     "get_or_create blank external id": (
-        lambda c: c.app_users.get_or_create(external_id=" "), "external_id must be a non-empty string"
+        lambda c: c.app_users.get_or_create(external_id=" "),
+        "external_id must be a non-empty string",
     ),
     "get_or_create int external id": (
-        lambda c: c.app_users.get_or_create(external_id=42), "external_id must be a non-empty string"
+        lambda c: c.app_users.get_or_create(external_id=42),
+        "external_id must be a non-empty string",
     ),
     "find_by_external_id empty": (
-        lambda c: c.app_users.find_by_external_id(""), "external_id must be a non-empty string"
+        lambda c: c.app_users.find_by_external_id(""),
+        "external_id must be a non-empty string",
     ),
     "wait with zero timeout": (
-        lambda c: c.script_generations.wait("c1", "g1", timeout=0), "timeout and poll_interval must be > 0"
+        lambda c: c.script_generations.wait("c1", "g1", timeout=0),
+        "timeout and poll_interval must be > 0",
     ),
 }
 
@@ -125,21 +161,24 @@ def test_the_option_names_checked_are_the_call_options() -> None:
     assert CallOptions.__optional_keys__ == CALL_OPTIONS
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"client_id": ""}, "client_id must be a non-empty string"),
-    ({"client_secret": ""}, "client_secret must be a non-empty string"),
-    ({"client_secret": None}, "client_secret must be a non-empty string"),
-    ({"base_url": "ftp://api.takeone.video"}, "base_url must be an http(s) URL"),
-    ({"base_url": "api.takeone.video"}, "base_url must be an http(s) URL"),
-    ({"base_url": "https://api.takeone.video:99999"}, "base_url must be an http(s) URL"),
-    ({"max_retries": -1}, "max_retries must be an integer >= 0"),
-    ({"timeout": 0}, "timeout must be a number > 0"),
-    ({"connect_timeout": "5"}, "connect_timeout must be a number > 0"),
-    ({"deadline": -3}, "deadline must be a number > 0 or None"),
-    ({"backoff_base": -0.1}, "backoff_base must be a number >= 0"),
-    ({"retry_after_cap": float("nan")}, "retry_after_cap must be a number >= 0"),
-    ({"max_connections": 0}, "max_connections must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"client_id": ""}, "client_id must be a non-empty string"),
+        ({"client_secret": ""}, "client_secret must be a non-empty string"),
+        ({"client_secret": None}, "client_secret must be a non-empty string"),
+        ({"base_url": "ftp://api.takeone.video"}, "base_url must be an http(s) URL"),
+        ({"base_url": "api.takeone.video"}, "base_url must be an http(s) URL"),
+        ({"base_url": "https://api.takeone.video:99999"}, "base_url must be an http(s) URL"),
+        ({"max_retries": -1}, "max_retries must be an integer >= 0"),
+        ({"timeout": 0}, "timeout must be a number > 0"),
+        ({"connect_timeout": "5"}, "connect_timeout must be a number > 0"),
+        ({"deadline": -3}, "deadline must be a number > 0 or None"),
+        ({"backoff_base": -0.1}, "backoff_base must be a number >= 0"),
+        ({"retry_after_cap": float("nan")}, "retry_after_cap must be a number >= 0"),
+        ({"max_connections": 0}, "max_connections must be an integer >= 1"),
+    ],
+)
 def test_bad_client_settings_are_rejected(kwargs: dict[str, Any], message: str) -> None:
     settings = {"client_id": "id", "client_secret": "s3cr3t-value"} | kwargs
     with pytest.raises(TakeOneValueError) as info:
@@ -149,14 +188,29 @@ def test_bad_client_settings_are_rejected(kwargs: dict[str, Any], message: str) 
     assert "s3cr3t-value" not in str(info.value)
 
 
-@pytest.mark.parametrize(("base_url", "shown"), [
-    ("ftp://u:pa55w0rd@api.takeone.video", "got 'ftp://u:***@api.takeone.video'"),
-    ("https://u:pa55w0rd@[::1/x?k=pa55w0rd", "got 'https://***@[::1/x'"),
-    ("https://api.takeone.video:99999/?key=pa55w0rd", "got 'https://api.takeone.video:99999/?key=***'"),
-    ("https://u:pa55w0rd@api.takeone.video", "must not carry credentials (give client_id and client_secret), got 'https://u:***@api.takeone.video'"),
-    ("https://api.takeone.video/?key=pa55w0rd", "must not carry a query or a fragment, got 'https://api.takeone.video/?key=***'"),
-    ("https://api.takeone.video/#pa55w0rd", "must not carry a query or a fragment, got 'https://api.takeone.video/'"),
-])
+@pytest.mark.parametrize(
+    ("base_url", "shown"),
+    [
+        ("ftp://u:pa55w0rd@api.takeone.video", "got 'ftp://u:***@api.takeone.video'"),
+        ("https://u:pa55w0rd@[::1/x?k=pa55w0rd", "got 'https://***@[::1/x'"),
+        (
+            "https://api.takeone.video:99999/?key=pa55w0rd",
+            "got 'https://api.takeone.video:99999/?key=***'",
+        ),
+        (
+            "https://u:pa55w0rd@api.takeone.video",
+            "must not carry credentials (give client_id and client_secret), got 'https://u:***@api.takeone.video'",
+        ),
+        (
+            "https://api.takeone.video/?key=pa55w0rd",
+            "must not carry a query or a fragment, got 'https://api.takeone.video/?key=***'",
+        ),
+        (
+            "https://api.takeone.video/#pa55w0rd",
+            "must not carry a query or a fragment, got 'https://api.takeone.video/'",
+        ),
+    ],
+)
 def test_a_rejected_base_url_is_not_echoed_with_its_secrets(base_url: str, shown: str) -> None:
     with pytest.raises(TakeOneValueError) as info:
         TakeOneClient("id", "s3cr3t-value", base_url=base_url)

@@ -178,9 +178,7 @@ def test_urls_are_shown_without_their_secrets(url: str, shown: str) -> None:
         ("http://h", "http://h"),
     ],
 )
-def test_urls_with_a_path_token_are_shown_without_their_final_segment(
-    url: str, shown: str
-) -> None:
+def test_urls_with_a_path_token_are_shown_without_their_final_segment(url: str, shown: str) -> None:
     assert redact_url(url, path_token=True) == shown
 
 

@@ -62,7 +62,9 @@ async def test_my_receiver_ignores_repeats_and_stale_events(my_receiver_url: str
 @pytest.fixture
 async def my_receiver_url(aiohttp_server: Callable[..., Any]) -> AsyncIterator[str]:
     """A receiver built with ``webhooks``: signed, deduplicated, stale events dropped. After
-    the test, it must have handled the published event once and nothing else."""
+    the test, it must have handled each event once: the older status change is not stale, as
+    staleness is judged among related facts (a status change never hides a publish, nor the
+    reverse)."""
     handled: list[WebhookEvent] = []
     router = WebhookRouter(filters=[Deduplicate(), DropStale()])
 
@@ -74,7 +76,10 @@ async def my_receiver_url(aiohttp_server: Callable[..., Any]) -> AsyncIterator[s
     add_webhook_route(app, "/hooks", router, auth=StandardWebhooksSignature(SECRET))
     server = await aiohttp_server(app)
     yield str(server.make_url("/hooks"))
-    assert [(e.type, e.project_id) for e in handled] == [("project_published", "p-1")]
+    assert [(e.type, e.project_id) for e in handled] == [
+        ("project_published", "p-1"),
+        ("project_status_change", "p-1"),
+    ]
 
 
 # -- README block: fault injection ------------------------------------------------------------

@@ -81,9 +81,16 @@ def test_json_bodies_parse_and_an_empty_body_is_an_empty_object() -> None:
     assert parse_json_body(b"  ") == {}
 
 
-@pytest.mark.parametrize("raw", [
-    b"{", b"\xff\xfe", b"{'a': 1}", b"[" * 100_000, b'{"a":' * 5_000 + b"1" + b"}" * 5_000,
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{",
+        b"\xff\xfe",
+        b"{'a': 1}",
+        b"[" * 100_000,
+        b'{"a":' * 5_000 + b"1" + b"}" * 5_000,
+    ],
+)
 def test_malformed_json_is_a_400_detail(raw: bytes) -> None:
     with pytest.raises(SandboxValidationError) as caught:
         parse_json_body(raw)

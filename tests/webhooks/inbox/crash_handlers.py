@@ -1,6 +1,6 @@
 """The handler of the crash tests, run by worker subprocesses: idempotent (keyed on
-``delivery_key``), failing at random, and recording every call and every effect in a SQLite
-file the test reads afterwards.
+``delivery_key``), failing at random, and recording every call (in order: the rowid) and every
+effect in a SQLite file the test reads afterwards, beside the claims ``crash_worker`` logs.
 
 Settings come from the environment: ``EFFECTS_DB`` (path), ``FAIL_RATE`` (0..1), ``SEED``.
 """
@@ -16,6 +16,7 @@ from webhooks import WebhookEvent, WebhookRouter
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS calls (key TEXT NOT NULL, pid INTEGER NOT NULL, outcome TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS effects (key TEXT PRIMARY KEY, project TEXT, modified TEXT, pid INTEGER)",
+    "CREATE TABLE IF NOT EXISTS claims (key TEXT NOT NULL, consumer TEXT NOT NULL, began REAL NOT NULL)",
 )
 FAIL, EFFECT, REPEAT = "fail", "effect", "repeat"
 

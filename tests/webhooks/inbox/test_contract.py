@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import weakref
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.webhooks.inbox.conftest import BACKENDS, MakeInbox
 from tests.webhooks.inbox.support import at, project_event
+from webhooks import ProjectPublished, ProjectStatusChange, WebhookRouter
 from webhooks.inbox import Delivery, Inbox, InboxCounts, ProjectMark
 from webhooks.inbox._rules import supersedes
+from webhooks.worker import Worker
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -41,17 +42,6 @@ async def test_append_stores_once_per_delivery_key(inbox: Inbox) -> None:
         "project_status_change",
     )
     assert (delivery.project_id, delivery.modified, delivery.attempts) == ("p1", at(1), 0)
-
-
-async def test_append_lets_go_of_the_event_while_it_is_stored(inbox: Inbox) -> None:
-    """An inbox keeps what it stores, not the parsed event, while the storage is awaited."""
-    event = project_event("p1", 1)
-    alive = weakref.ref(event)
-    appending = asyncio.create_task(inbox.append(event))
-    del event
-    await asyncio.sleep(0)
-    assert alive() is None
-    assert await appending is True
 
 
 async def test_appends_arriving_together_say_which_were_new(inbox: Inbox) -> None:
@@ -289,3 +279,179 @@ async def test_release_gives_claimed_deliveries_back_at_once(inbox: Inbox) -> No
     [again] = await claim_all(inbox, "next-worker")
     assert again.key == first.key
     assert again.attempts == 0
+
+
+# ---- the ordering contract ------------------------------------------------------------------
+
+
+async def test_an_older_delivery_stored_after_a_newer_one_goes_first(inbox: Inbox) -> None:
+    """Issue 12, first reproduction: 10:30 arrives, then 10:10; 10:10 is handed out."""
+    await inbox.append(project_event("p1", 30 * 60))
+    await inbox.append(project_event("p1", 10 * 60))
+    [first] = await inbox.claim("w", 1)
+    assert first.modified == at(10 * 60)
+    await inbox.ack(first)
+    [second] = await inbox.claim("w", 1)
+    assert (second.modified, second.stale) == (at(30 * 60), False)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+async def test_a_dead_consumers_delivery_goes_again_before_a_newer_one(
+    kind: str, make_inbox: MakeInbox
+) -> None:
+    """Issue 12, second reproduction: D is claimed by a consumer that dies; E arrives; once the
+    visibility timeout has passed, D goes again (not stale), then E."""
+    inbox = await make_inbox(kind, visibility_timeout=1.0)
+    await inbox.append(project_event("p1", 10 * 60))
+    [lost] = await inbox.claim("dead", 1)
+    await inbox.append(project_event("p1", 30 * 60))
+    assert await inbox.claim("new", 1) == []
+    await asyncio.sleep(1.6)
+    [again] = await inbox.claim("new", 1)
+    assert (again.key, again.stale) == (lost.key, False)
+    assert await inbox.claim("other", 1) == []  # the project is held by "new" now
+    await inbox.ack(again)
+    [newer] = await inbox.claim("new", 1)
+    assert (newer.modified, newer.stale) == (at(30 * 60), False)
+
+
+async def test_an_older_arrival_goes_before_a_newer_delivery_waiting_for_its_retry(
+    inbox: Inbox,
+) -> None:
+    await inbox.append(project_event("p1", 20))
+    [newer] = await claim_all(inbox)
+    await inbox.fail(newer, "boom", soon(30))
+    await inbox.append(project_event("p1", 10))
+    [older] = await claim_all(inbox)
+    assert older.modified == at(10)
+    assert await claim_all(inbox) == []  # the project is held
+    await inbox.ack(older)
+    assert await claim_all(inbox) == []  # the newer one waits for its retry time
+
+
+async def test_claims_racing_never_hold_one_project_twice(inbox: Inbox) -> None:
+    for project in ("a", "b", "c"):
+        for modified in (3, 1, 2):
+            await inbox.append(project_event(project, modified))
+    batches = await asyncio.gather(*(inbox.claim(f"c{i}", 10) for i in range(6)))
+    claimed = [d for batch in batches for d in batch]
+    assert sorted((d.project_id, d.modified) for d in claimed) == [
+        ("a", at(1)),
+        ("b", at(1)),
+        ("c", at(1)),
+    ]
+    assert await inbox.counts() == InboxCounts(pending=6, in_flight=3, done=0, stale=0, dead=0)
+
+
+async def test_a_backlog_is_handed_out_oldest_first_per_project(inbox: Inbox) -> None:
+    order = [5, 2, 9, 1, 7, 3, 8, 4, 6, 0]
+    for n, modified in enumerate(order):
+        for project in ("a", "b"):
+            await inbox.append(project_event(project, modified, n=n))
+    handled: dict[str, list[datetime]] = {"a": [], "b": []}
+    for _ in range(len(order)):
+        batch = await claim_all(inbox)
+        assert sorted(d.project_id or "" for d in batch) == ["a", "b"]
+        for delivery in batch:
+            handled[delivery.project_id or ""].append(delivery.modified or at(-1))
+            await inbox.ack(delivery)
+    assert handled == {"a": [at(m) for m in range(10)], "b": [at(m) for m in range(10)]}
+
+
+# ---- staleness within a family of related facts ----------------------------------------------
+
+
+async def test_staleness_never_hides_a_publish_nor_takes_a_mirror_back_in_time(
+    inbox: Inbox,
+) -> None:
+    """(a) a handler of ProjectPublished alone gets every publish no newer publish or unpublish
+    superseded; (b) a mirror of the status changes never goes back to an older state."""
+    publishes: list[datetime | None] = []
+    states: list[tuple[datetime | None, str]] = []
+    router = WebhookRouter()
+
+    @router.on(ProjectPublished)
+    async def keep_streams(event: ProjectPublished) -> None:
+        publishes.append(event.project.modified_date_time)
+
+    @router.on(ProjectStatusChange)
+    async def mirror(event: ProjectStatusChange) -> None:
+        states.append((event.project.modified_date_time, str(event.project.state)))
+
+    worker = Worker(inbox, router, poll_interval=0.01)
+
+    async def deliver(event_type: str, modified: float, state: str = "editing") -> None:
+        await inbox.append(project_event("p1", modified, event_type=event_type, state=state))
+        await worker.run_until_idle(timeout=10)
+
+    await deliver("project_status_change", 30, "completed")
+    await deliver("project_published", 10)  # older than a status change: still a fact
+    await deliver("project_unpublished", 40)
+    await deliver("project_published", 20)  # superseded by the newer unpublish: stale
+    await deliver("project_status_change", 20, "recording")  # an older state: stale
+    await deliver("project_status_change", 35, "published")
+    assert publishes == [at(10)]
+    assert states == [(at(30), "completed"), (at(35), "published")]
+    skipped = sorted((r.type, r.modified, r.high_water) for r in await inbox.skipped())
+    assert skipped == [
+        ("project_published", at(20), at(40)),
+        ("project_status_change", at(20), at(30)),
+    ]
+    assert await inbox.high_water_mark("p1", "status") == at(35)
+    assert await inbox.high_water_mark("p1", "publishing") == at(40)
+    assert await inbox.high_water_mark("p1") == at(40)
+    assert worker.stats.skipped_stale == 2
+
+
+async def test_a_type_of_its_own_is_judged_only_against_itself(inbox: Inbox) -> None:
+    await inbox.append(project_event("p1", 30, event_type="project_renamed"))
+    await inbox.ack((await claim_all(inbox))[0])
+    await inbox.append(project_event("p1", 20))  # a status change: another family
+    await inbox.append(project_event("p1", 10, event_type="project_renamed", n=1))
+    claimed = []
+    for _ in range(2):
+        [delivery] = await claim_all(inbox)
+        claimed.append((delivery.type, delivery.family, delivery.stale))
+        await inbox.ack(delivery)
+    assert claimed == [
+        ("project_renamed", "project_renamed", True),
+        ("project_status_change", "status", False),
+    ]
+
+
+async def test_seen_is_kept_per_family_too(inbox: Inbox) -> None:
+    await inbox.append(project_event("p1", 5, state="completed"))
+    await inbox.append(project_event("p1", 9, event_type="project_published"))
+    await inbox.append(project_event("p1", 7, event_type="project_unpublished"))
+    status = ProjectMark(at(5), "completed", "can_publish")
+    publishing = ProjectMark(at(9), "editing", "can_publish")
+    assert await inbox.seen(["p1", "p2"], "status") == {"p1": status}
+    assert await inbox.seen(["p1"], "publishing") == {"p1": publishing}
+    assert await inbox.seen(["p1"]) == {"p1": publishing}
+    assert await inbox.seen(["p1"], "project_renamed") == {}
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+async def test_a_late_finish_from_a_consumer_whose_claim_ran_out_changes_nothing(
+    kind: str, make_inbox: MakeInbox
+) -> None:
+    inbox = await make_inbox(kind, visibility_timeout=0.5)
+    await inbox.append(project_event("p1", 1))
+    [slow] = await inbox.claim("slow", 1)
+    await asyncio.sleep(0.8)
+    [again] = await inbox.claim("fast", 1)
+    await inbox.ack(again)
+    await inbox.append(project_event("p1", 2))
+    [newer] = await inbox.claim("fast", 1)
+    await inbox.fail(slow, "late", soon(0))
+    await inbox.dead_letter(slow, "late")
+    await inbox.skip_stale(slow)
+    await inbox.ack(slow)
+    await inbox.release([slow])
+    await inbox.touch([slow])
+    assert await inbox.counts() == InboxCounts(pending=0, in_flight=1, done=1, stale=0, dead=0)
+    assert await inbox.dead_letters() == []
+    assert await inbox.skipped() == []
+    assert await inbox.claim("other", 1) == []  # "fast" still holds the project
+    await inbox.ack(newer)
+    assert (await inbox.counts()).done == 2

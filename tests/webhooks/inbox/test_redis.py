@@ -1,11 +1,13 @@
-"""RedisStreamInbox specifics: trimming never drops an unacknowledged entry, dedup keys expire,
-parked and waiting entries, shared or owned clients, lazy import of redis."""
+"""RedisStreamInbox specifics: trimming never drops an unfinished entry, dedup keys expire,
+waiting entries, several consumer groups, backlogs longer than one read, two inboxes racing,
+shared or owned clients, lazy import of redis."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +15,7 @@ import pytest
 import redis.asyncio
 
 from tests.webhooks.inbox.conftest import MakeInbox
-from tests.webhooks.inbox.support import ROOT, RedisServer, project_event
+from tests.webhooks.inbox.support import ROOT, RedisServer, at, project_event
 from webhooks.errors import WebhookConfigError
 from webhooks.inbox import InboxCounts, InboxError, RedisStreamInbox
 
@@ -78,17 +80,81 @@ async def test_a_delivery_waiting_for_its_retry_is_not_taken_as_abandoned(
     assert (retry.key, retry.attempts, retry.last_error) == (first.key, 1, "boom")
 
 
-async def test_a_parked_delivery_goes_as_soon_as_its_project_is_released(
+async def test_a_newer_delivery_goes_as_soon_as_its_project_is_let_go(
     make_inbox: MakeInbox,
 ) -> None:
     inbox: RedisStreamInbox = await make_inbox("redis", visibility_timeout=30)
     await inbox.append(project_event("p1", 1))
     [first] = await inbox.claim("a", 10)
     await inbox.append(project_event("p1", 2))
-    assert await inbox.claim("b", 10) == []  # read, then parked behind "a"
+    assert await inbox.claim("b", 10) == []  # read, waiting behind "a"
     await inbox.ack(first)
     [second] = await inbox.claim("b", 10)
     assert second.high_water == first.modified
+
+
+async def test_a_backlog_longer_than_one_read_is_read_whole_before_anything_goes(
+    make_inbox: MakeInbox,
+) -> None:
+    """The oldest delivery of a project arrives last, behind more entries than the claim
+    script reads at once: it is still the one handed out."""
+    from webhooks.inbox._redis import READ_BATCH
+
+    inbox: RedisStreamInbox = await make_inbox("redis")
+    events = [project_event(f"p{i % 500}", 10 + i) for i in range(READ_BATCH * 2)]
+    assert all(await asyncio.gather(*(inbox.append(e) for e in events)))
+    await inbox.append(project_event("p7", 1))
+    claimed = {d.project_id: d for d in await inbox.claim("c", 1000)}
+    assert len(claimed) == 500
+    assert claimed["p7"].modified == at(1)
+    assert await inbox.counts() == InboxCounts(
+        pending=READ_BATCH * 2 + 1 - 500, in_flight=500, done=0, stale=0, dead=0
+    )
+
+
+async def test_two_inboxes_on_one_group_share_the_work_and_never_a_project(
+    redis_server: RedisServer,
+) -> None:
+    """Two clients (as on two machines) racing for one group's deliveries."""
+    stream = f"test:{uuid.uuid4().hex[:8]}"
+    async with (
+        RedisStreamInbox(redis_server.url, stream=stream) as one,
+        RedisStreamInbox(redis_server.url, stream=stream) as two,
+    ):
+        for n in range(4):
+            for project in ("a", "b", "c", "d"):
+                await one.append(project_event(project, 4 - n))
+        handled: list[tuple[str | None, Any, bool]] = []
+        for _ in range(4):
+            batches = await asyncio.gather(one.claim("x", 3), two.claim("y", 3))
+            claimed = [d for batch in batches for d in batch]
+            assert len({d.project_id for d in claimed}) == len(claimed) == 4
+            for delivery, inbox in [(d, one) for d in batches[0]] + [(d, two) for d in batches[1]]:
+                handled.append((delivery.project_id, delivery.modified, delivery.stale))
+                await inbox.ack(delivery)
+        # each project oldest first, so none stale
+        assert sorted(handled) == sorted((p, at(m), False) for p in "abcd" for m in range(1, 5))
+        assert (await two.counts()).done == 16
+
+
+async def test_each_consumer_group_handles_every_delivery_and_replays_stay_in_their_group(
+    make_inbox: MakeInbox,
+) -> None:
+    billing: RedisStreamInbox = await make_inbox("redis", group="billing")
+    search: RedisStreamInbox = await make_inbox("redis", group="search")
+    for project in ("p1", "p2"):
+        await billing.append(project_event(project, 1))
+    [one, two] = sorted(await billing.claim("b", 10), key=lambda d: d.project_id or "")
+    await billing.ack(one)
+    await billing.dead_letter(two, "boom")
+    assert len(await search.claim("s", 10)) == 2  # the other group gets both, on its own
+    assert await billing.replay() == 1
+    [replayed] = await billing.claim("b", 10)
+    assert (replayed.key, replayed.attempts) == (two.key, 0)
+    assert await search.claim("s", 10) == []  # the replay is for billing only
+    assert (await search.counts()).in_flight == 2
+    assert await billing.high_water_mark("p1") == at(1)
+    assert await search.high_water_mark("p1") is None  # marks are per group
 
 
 async def test_a_client_passed_in_is_used_and_left_open(redis_server: RedisServer) -> None:

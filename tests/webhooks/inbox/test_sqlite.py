@@ -100,6 +100,11 @@ async def test_a_version_1_file_opens_migrates_and_keeps_its_deliveries(tmp_path
     async with SQLiteInbox(path) as inbox:
         assert version_of(path) == LATEST_VERSION
         assert await inbox.high_water_mark("p1") == at(1)
+        assert await inbox.high_water_mark("p1", "status") == at(1)  # from its done delivery
+        assert await inbox.high_water_mark("p1", "publishing") == at(1)  # the old mark kept
+        assert await inbox.seen(["p1"], "status") == {
+            "p1": ProjectMark(at(2), "completed", "can_publish")
+        }
         assert await inbox.seen(["p1", "p2"]) == {
             "p1": ProjectMark(at(2), "completed", "can_publish"),
             "p2": ProjectMark(at(1), "editing", "can_publish"),
@@ -204,9 +209,8 @@ async def test_a_burst_of_appends_is_committed_in_a_few_transactions(
 
 
 async def test_a_batch_mixing_new_and_known_deliveries_says_which_it_stored(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setattr(sqlite_module, "TRACKED_LIMIT", 3)  # forget often
     events = [project_event(f"p{i}", i) for i in range(12)]
 
     def send(*indexes: int) -> Any:
@@ -215,12 +219,12 @@ async def test_a_batch_mixing_new_and_known_deliveries_says_which_it_stored(
     async with SQLiteInbox(tmp_path / "i.db") as inbox:
         assert await send(0, 1) == [True, True]
         assert await send(2, 0, 3, 1, 2) == [True, False, True, False, False]
-        assert await send(4, 5, 3) == [True, True, False]  # after the tracked keys were dropped
+        assert await send(4, 5, 3) == [True, True, False]
         [claimed] = await inbox.claim("c", 1)
         appending = send(6, 0, 7)
         acking = inbox.ack(claimed)  # the same batch: one transaction with the ack
         assert (await asyncio.gather(appending, acking))[0] == [True, False, True]
-        assert await send(8, 6, 9) == [True, False, True]  # tracked count unknown: recounted
+        assert await send(8, 6, 9) == [True, False, True]
         assert await send(10, 11) == [True, True]
         assert (await inbox.counts()).pending + 1 == 12
 
