@@ -1,9 +1,9 @@
 """Receive TakeOne webhooks: typed events, endpoint authentication, a router, filters.
 
 The aiohttp route lives in :mod:`webhooks.aiohttp`. The modules exported here (events, parsing,
-auth, router, filters) do not use aiohttp themselves; :mod:`webhooks.aiohttp`,
-:mod:`webhooks.cli` and :mod:`webhooks.reconcile` (through ``TakeOneClient``) do. Importing
-``webhooks`` still loads aiohttp, which ``takeone_async`` (used for signing) imports.
+auth, router, filters) do not use aiohttp, and importing ``webhooks`` loads none;
+:mod:`webhooks.aiohttp`, :mod:`webhooks.cli` and :mod:`webhooks.reconcile` (through
+``TakeOneClient``) do.
 """
 
 from ._json import delivery_key

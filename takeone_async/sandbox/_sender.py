@@ -13,7 +13,8 @@ from typing import Any
 import aiohttp
 import attrs
 
-from .._http import redact_url
+from ..retry import backoff
+from ..urls import redact_url
 from ._events import delivery_headers, encode_event, new_message_id
 
 __all__ = ["Delivery", "DeliveryAttempt", "WebhookSender", "post_event", "redact_url", "shown_url"]
@@ -157,7 +158,7 @@ class WebhookSender:
                 error or f"HTTP {status}",
             )
             if attempt < self.attempts:
-                await asyncio.sleep(min(self.backoff * 2 ** (attempt - 1), _MAX_BACKOFF))
+                await asyncio.sleep(backoff(attempt, self.backoff, _MAX_BACKOFF, jitter=0))
         self._log[delivery_id] = attrs.evolve(record, state=FAILED)
 
     async def _post(
