@@ -214,19 +214,19 @@ class TakeOneClient:
             await self._transport.close()
 
     def _open_transport(self, call: str) -> Transport:
-        """The transport to send with: the one given, or the aiohttp one, made on first use."""
+        """The aiohttp transport, made on the first call that finds none (a call to a closed
+        client is refused here instead)."""
         if self._closed:
             raise TakeOneError(
                 f"{call}: the client is closed; use it inside `async with`, or make a new one"
             )
-        if self._transport is None:
-            from ._transport_aiohttp import AiohttpTransport
+        from ._transport_aiohttp import AiohttpTransport
 
-            self._transport = AiohttpTransport(
-                session=self._session,
-                max_connections=self.max_connections,
-                trace_configs=self._trace_configs,
-            )
+        self._transport = AiohttpTransport(
+            session=self._session,
+            max_connections=self.max_connections,
+            trace_configs=self._trace_configs,
+        )
         return self._transport
 
     def check_same_origin(self, url: str) -> bool:

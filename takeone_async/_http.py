@@ -359,14 +359,15 @@ def next_page_call(first: Call, current_url: str, link: str, base_url: str) -> C
     """The call that reads the page ``link`` points at (relative to ``current_url``), or
     :class:`PaginationError` if following it would send the credentials elsewhere: to another
     scheme, host or port than ``base_url``, or with other credentials in the link itself."""
-    url = urljoin(current_url, link)
     shown = redact_url(link, keep_query=True)
     try:
+        url = urljoin(current_url, link)
         parts = urlsplit(url)
-        userinfo = parts.username is not None or parts.password is not None
-    except ValueError:
-        userinfo = False  # an unparsable port: refused below as another origin
-    if userinfo:
+    except ValueError:  # such as a bracket left open
+        raise PaginationError(
+            f"{first.name}: the next page link {shown!r} is not a URL; refusing to follow it"
+        ) from None
+    if parts.username is not None or parts.password is not None:
         raise PaginationError(
             f"{first.name}: the next page link {shown!r} carries credentials of its own; "
             "refusing to follow it"

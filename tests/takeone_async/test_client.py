@@ -12,7 +12,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from takeone_async import DEFAULT_BASE_URL, TakeOneClient, TakeOneError, TakeOneValueError
+from takeone_async import (
+    DEFAULT_BASE_URL,
+    AppUser,
+    InvalidResponseError,
+    TakeOneClient,
+    TakeOneError,
+    TakeOneValueError,
+)
+from takeone_async._http import Call
 from takeone_async.transport import MockTransport, Request, Response
 from tests.conftest import API, BASE_URL, CLIENT_ID, CLIENT_SECRET
 from tests.takeone_async.conftest import (
@@ -239,3 +247,27 @@ async def test_a_bad_request_error_does_not_log_at_warning_or_above(
     with pytest.raises(TakeOneError):
         await client.app_users.get("u1")
     assert all(r.levelno < logging.WARNING for r in sdk_logs.records)
+
+
+async def test_a_call_can_be_sent_raw_decoded_and_its_origin_checked(
+    client: TakeOneClient, api: FakeAPI
+) -> None:
+    """``send`` (and ``request``, the same with keyword options) and ``decode``: what the
+    resource groups use, public for endpoints the SDK does not cover yet."""
+    call = Call("GET", "/api/v1/app_users/{id}", USER_URL)
+    api.get(USER_URL, payload=user_body("u1"), repeat=True)
+    assert await client.request(call, timeout=3) == user_body("u1")
+    assert (await client.send(call, {}, AppUser)).id == "u1"
+    assert client.decode(call, user_body("u2"), AppUser).id == "u2"
+    with pytest.raises(InvalidResponseError, match=r"^GET /api/v1/app_users/\{id\}: the response"):
+        client.decode(call, {}, AppUser)
+    assert api.requests[0].timeout == 3
+    assert client.check_same_origin("https://API.takeone.video:443/x")
+    assert not client.check_same_origin("http://api.takeone.video/x")
+
+
+def test_a_mock_transport_says_what_answers() -> None:
+    def handler(request: Request) -> Response:
+        return Response(200)
+
+    assert repr(MockTransport(handler)) == f"MockTransport({handler!r})"

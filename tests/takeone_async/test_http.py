@@ -269,6 +269,7 @@ def test_a_next_link_on_the_base_urls_origin_is_the_next_call(link: str, url: st
     ("https://h:99999/api/v1/app_users", "leaves the base URL's origin"),
     ("https://u:pw@h/api/v1/app_users?page=2", "carries credentials of its own"),
     ("https://u@h/api/v1/app_users?page=2", "carries credentials of its own"),
+    ("https://[::1/api/v1/app_users?page=2", "is not a URL; refusing to follow it"),
 ])
 def test_a_next_link_that_would_send_credentials_elsewhere_is_refused(
     link: str, reason: str

@@ -178,6 +178,16 @@ async def test_after_a_malformed_status_line_no_error_in_the_chain_holds_the_cre
         assert CLIENT_SECRET not in text
 
 
+async def test_the_transport_says_whose_session_it_uses() -> None:
+    assert repr(AiohttpTransport(max_connections=7)) == (
+        "<AiohttpTransport own session, max_connections=7>"
+    )
+    async with aiohttp.ClientSession() as session:
+        assert repr(AiohttpTransport(session=session)) == (
+            "<AiohttpTransport given session, max_connections=100>"
+        )
+
+
 async def test_the_client_closes_the_session_it_created(live_api: LiveAPI) -> None:
     sessions: list[aiohttp.ClientSession] = []
 
