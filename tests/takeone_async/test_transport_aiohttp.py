@@ -188,7 +188,8 @@ async def test_the_transport_says_whose_session_it_uses() -> None:
         )
 
 
-async def test_the_client_closes_the_session_it_created(live_api: LiveAPI) -> None:
+def session_tracer() -> tuple[aiohttp.TraceConfig, list[aiohttp.ClientSession]]:
+    """A trace config, and the list of the sessions it sees each request start in."""
     sessions: list[aiohttp.ClientSession] = []
 
     async def on_request_start(session: aiohttp.ClientSession, *_: Any) -> None:
@@ -196,6 +197,11 @@ async def test_the_client_closes_the_session_it_created(live_api: LiveAPI) -> No
 
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(on_request_start)
+    return trace, sessions
+
+
+async def test_the_client_closes_the_session_it_created(live_api: LiveAPI) -> None:
+    trace, sessions = session_tracer()
     live_api.reply(200, USER)
     live_api.reply(200, USER)
     client = TakeOneClient(CLIENT_ID, CLIENT_SECRET, base_url=live_api.url, trace_configs=[trace])
@@ -208,13 +214,7 @@ async def test_the_client_closes_the_session_it_created(live_api: LiveAPI) -> No
 
 
 async def test_a_session_the_caller_owns_is_used_and_never_closed(live_api: LiveAPI) -> None:
-    sessions: list[aiohttp.ClientSession] = []
-
-    async def on_request_start(session: aiohttp.ClientSession, *_: Any) -> None:
-        sessions.append(session)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_request_start)
+    trace, sessions = session_tracer()
     live_api.reply(200, USER)
     async with aiohttp.ClientSession(trace_configs=[trace]) as session:
         async with TakeOneClient(
