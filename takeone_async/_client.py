@@ -7,10 +7,11 @@ import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, Unpack
 
 import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _http
 from .errors import TakeOneError, TakeOneValueError
@@ -138,9 +139,15 @@ class TakeOneClient:
             RetryPolicy(max_retries, backoff_base, backoff_cap, retry_after_cap),
         )
         self.max_connections = max_connections
+        # Read-only multidict mappings: aiohttp, the default transport, takes these as they are,
+        # where it copies any other mapping on every request (measured on the loopback
+        # benchmark, small body, 64 in flight: 1.36x raw aiohttp with a plain read-only mapping,
+        # 1.24x with these). multidict is aiohttp's own dependency and loads no aiohttp.
         headers = _http.default_headers(client_id, client_secret, user_agent or _http.USER_AGENT)
-        self._headers = MappingProxyType(headers)
-        self._json_headers = MappingProxyType({**headers, "Content-Type": "application/json"})
+        self._headers = CIMultiDictProxy(CIMultiDict(headers))
+        self._json_headers = CIMultiDictProxy(
+            CIMultiDict({**headers, "Content-Type": "application/json"})
+        )
         self._transport = transport
         self._session = session
         self._trace_configs = list(trace_configs or ())
