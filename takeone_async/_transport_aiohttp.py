@@ -67,7 +67,7 @@ class AiohttpTransport:
                 # ``read()`` adds the trace signal and one more coroutine (it waits for the
                 # request writer, which ``async with`` also does): without trace configs,
                 # reading the stream itself saves 2-4% of a small call's CPU (loopback
-                # benchmark, 64 in flight: 212 -> 203 and 221 -> 216 µs in two runs).
+                # benchmark, one in flight: 212 -> 203 and 221 -> 216 µs in two runs).
                 if session.trace_configs:
                     body = await response.read()
                 else:
