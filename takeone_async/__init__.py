@@ -2,6 +2,14 @@
 
 ``structure(data, Model)`` and ``unstructure(model)`` turn stored JSON into models and back
 (see :mod:`takeone_async.converter`).
+
+Besides what this package exports, these modules are public: :mod:`~takeone_async.errors`,
+:mod:`~takeone_async.models`, :mod:`~takeone_async.converter`, :mod:`~takeone_async.transport` (the ``Transport`` seam and
+``MockTransport``), :mod:`~takeone_async.retry` (the retry rules and the one ``backoff``),
+:mod:`~takeone_async.signing` (Standard Webhooks), :mod:`~takeone_async.urls` (``redact_url``,
+``is_http_url``), :mod:`~takeone_async.sandbox`, :mod:`~takeone_async.testing` and
+:mod:`~takeone_async.cli`. Importing this package loads no aiohttp: the default transport
+imports it when a client first sends.
 """
 
 from ._client import DEFAULT_BASE_URL, CallOptions, TakeOneClient

@@ -1,4 +1,10 @@
-"""Pure HTTP helpers: URLs, headers, and turning an answer into data or a typed error."""
+"""The client's sans-I/O core: a call becomes a :class:`~takeone_async.transport.Request`, and a
+:class:`~takeone_async.transport.Response` becomes data, a model or a typed error.
+
+Pure: no aiohttp, no clock, no sleeping. The request loop in ``_client`` drives these functions
+and the retry rules of :mod:`takeone_async.retry`; the resource groups and pagination build
+:class:`Call` values with :meth:`Endpoint.call` and :func:`next_page_call`.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +15,31 @@ import re
 import string
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from typing import Any, NamedTuple, TypeVar
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import attrs
 
+from . import converter
 from ._json import loads
 from ._version import __version__
 from .converter import StructureError
 from .errors import (
+    APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     InvalidResponseError,
+    PaginationError,
     RateLimitError,
     TakeOneValueError,
     status_error_class,
 )
+from .models.page import Page
+from .retry import Failure, parse_retry_after
+from .transport import Request, Response, TransportError
+from .urls import redact_url
+
+T = TypeVar("T")
 
 USER_AGENT = f"takeone-async/{__version__}"
 REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "x-amz-cf-id", "cf-ray")
@@ -32,10 +48,11 @@ _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.DOTA
 CALL_OPTIONS = frozenset({"timeout", "connect_timeout", "deadline", "max_retries"})
 
 
-class RequestSpec(NamedTuple):
-    """What to send: ``route`` names the call in messages (``POST /api/v1/projects/{id}/publish``).
+class Call(NamedTuple):
+    """One API call: ``route`` names it in messages (``POST /api/v1/projects/{id}/publish``),
+    ``json`` is the body to send as JSON (None: no body).
 
-    A named tuple: immutable, and built once per request at a fraction of a frozen class's cost.
+    A named tuple: immutable, and built once per call at a fraction of a frozen class's cost.
     """
 
     method: str
@@ -73,6 +90,18 @@ class Endpoint:
         object.__setattr__(self, "name", f"{self.method} {self.route}")
         object.__setattr__(self, "placeholders", tuple(names))
         object.__setattr__(self, "_pieces", tuple(pieces))
+
+    def call(
+        self,
+        base_url: str,
+        ids: Sequence[object] = (),
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Call:
+        """This endpoint on ``base_url``: its ids filled in (checked), the query added."""
+        path = self.path(ids)
+        url = base_url + path if params is None else build_url(base_url, path, params)
+        return Call(self.method, self.route, url, json)
 
     def path(self, ids: Sequence[object] = ()) -> str:
         """The route with its placeholders filled by ``ids`` (checked, in order)."""
@@ -140,50 +169,6 @@ def check_text(value: object, name: str) -> str:
     return value
 
 
-def redact_url(url: str, *, path_token: bool = False, keep_query: bool = False) -> str:
-    """``url`` with the password and every query value hidden: what logs and messages may show.
-
-    ``path_token=True`` hides the final path segment too (the last non-empty one), where a
-    receiver authenticating with a path token (``webhooks.PathToken``) keeps its secret:
-    ``http://127.0.0.1:8080/hooks/<secret>`` shows as ``http://127.0.0.1:8080/hooks/***``.
-    ``keep_query=True`` shows the query as it is (for URLs whose query holds only options).
-    A URL too broken to split shows only its scheme and host part, never what may be secret.
-    """
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        before_query = url.partition("?")[0].partition("#")[0]
-        scheme, sep, rest = before_query.rpartition("://")
-        rest = rest.partition("/")[0] if path_token else rest
-        return f"{scheme}{sep}{'***@' if '@' in rest else ''}{rest.rpartition('@')[2]}"
-    userinfo, at, host = parts.netloc.rpartition("@")
-    if at:  # a user name alone may be a token too: only ``user:***`` stays readable
-        userinfo = f"{userinfo.partition(':')[0]}:***" if password is not None else "***"
-    netloc = f"{userinfo}{at}{host}"
-    query = (
-        parts.query
-        if keep_query
-        else "&".join(
-            f"{item.partition('=')[0]}=***" if "=" in item else "***"
-            for item in parts.query.split("&")
-            if item
-        )
-    )
-    path = _hide_final_segment(parts.path) if path_token else parts.path
-    if (netloc, path, query) == (parts.netloc, parts.path, parts.query) and not parts.fragment:
-        return url  # nothing hidden: as given (urlunsplit would rewrite sqlite:////abs paths)
-    return urlunsplit((parts.scheme, netloc, path, query, ""))
-
-
-def _hide_final_segment(path: str) -> str:
-    trimmed = path.rstrip("/")
-    head, slash, segment = trimmed.rpartition("/")
-    if not segment:
-        return path
-    return f"{head}{slash}***{path[len(trimmed) :]}"
-
-
 def build_url(base_url: str, path: str, params: Mapping[str, Any] | None = None) -> str:
     """Join the base URL, an API path and the query parameters that are not None."""
     url = base_url.rstrip("/") + path
@@ -228,6 +213,15 @@ def basic_auth(client_id: str, client_secret: str) -> str:
     return f"Basic {token}"
 
 
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header ``name`` in any case (a transport may give a plain dict)."""
+    value = headers.get(name)
+    if value is None:
+        wanted = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == wanted), None)
+    return value
+
+
 def request_id(headers: Mapping[str, str]) -> str | None:
     """The first request-id-like header the server sent, for support tickets (any case)."""
     lowered = {key.lower(): value for key, value in headers.items()}
@@ -262,7 +256,7 @@ def _summary(text: str, data: Any) -> str:
     return text[:_MAX_SUMMARY] or "(empty body)"
 
 
-def parse_json(spec: RequestSpec, status: int, body: bytes) -> Any:
+def parse_json(call: Call, status: int, body: bytes) -> Any:
     """Decode a 2xx JSON body; an empty (or blank) body is ``None``."""
     if not body:
         return None
@@ -276,24 +270,24 @@ def parse_json(spec: RequestSpec, status: int, body: bytes) -> Any:
         problem = "nested too deeply to decode"
     snippet = body[:80].decode("utf-8", "replace")
     raise InvalidResponseError(
-        f"{spec.name} -> {status}: the body is not valid JSON ({problem}); it starts {snippet!r}",
-        method=spec.method,
-        url=spec.url,
+        f"{call.name} -> {status}: the body is not valid JSON ({problem}); it starts {snippet!r}",
+        method=call.method,
+        url=call.url,
     )
 
 
-def shape_error(spec: RequestSpec, exc: StructureError) -> InvalidResponseError:
+def shape_error(call: Call, exc: StructureError) -> InvalidResponseError:
     """The error for a 2xx body that is not the documented shape, naming the call and field."""
     return InvalidResponseError(
-        f"{spec.name}: the response is not the documented shape: {exc}",
-        method=spec.method,
-        url=spec.url,
+        f"{call.name}: the response is not the documented shape: {exc}",
+        method=call.method,
+        url=call.url,
         path=exc.where,
     )
 
 
 def status_error(
-    spec: RequestSpec,
+    call: Call,
     status: int,
     headers: Mapping[str, str],
     body: bytes,
@@ -305,12 +299,12 @@ def status_error(
         data: Any = json.loads(text) if text.strip() else None
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack allows
         data = None
-    message = f"{spec.name} -> {status}: {_summary(text, data)}"
+    message = f"{call.name} -> {status}: {_summary(text, data)}"
     cls = status_error_class(status)
     kwargs: dict[str, Any] = {
         "status": status,
-        "method": spec.method,
-        "url": spec.url,
+        "method": call.method,
+        "url": call.url,
         "body": text,
         "json": data,
         "request_id": request_id(headers),
@@ -319,3 +313,128 @@ def status_error(
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=retry_after, **kwargs)
     return cls(message, **kwargs)
+
+
+# -- a call becomes a request ---------------------------------------------------------------
+
+
+def default_headers(client_id: str, client_secret: str, user_agent: str) -> dict[str, str]:
+    """The headers of every request: Basic credentials, the user agent, JSON wanted."""
+    return {
+        "Authorization": basic_auth(client_id, client_secret),
+        "User-Agent": user_agent,
+        "Accept": "application/json",
+    }
+
+
+def encode_body(call: Call) -> bytes | None:
+    """The call's JSON body as bytes (None: no body); a value JSON cannot hold is named."""
+    if call.json is None:
+        return None
+    try:
+        return json.dumps(call.json, allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        problem = str(exc)
+    raise TakeOneValueError(f"{call.name}: the body cannot be sent as JSON ({problem})")
+
+
+def build_request(
+    call: Call,
+    headers: Mapping[str, str],
+    json_headers: Mapping[str, str],
+    timeout: float,
+    connect_timeout: float,
+) -> Request:
+    """The request for ``call``: ``json_headers`` (with ``Content-Type``) when it has a body."""
+    body = encode_body(call)
+    return Request(
+        call.method,
+        call.url,
+        headers if body is None else json_headers,
+        body,
+        timeout,
+        connect_timeout,
+    )
+
+
+def next_page_call(first: Call, current_url: str, link: str, base_url: str) -> Call:
+    """The call that reads the page ``link`` points at (relative to ``current_url``), or
+    :class:`PaginationError` if following it would send the credentials elsewhere: to another
+    scheme, host or port than ``base_url``, or with other credentials in the link itself."""
+    shown = redact_url(link, keep_query=True)
+    try:
+        url = urljoin(current_url, link)
+        parts = urlsplit(url)
+    except ValueError:  # such as a bracket left open
+        raise PaginationError(
+            f"{first.name}: the next page link {shown!r} is not a URL; refusing to follow it"
+        ) from None
+    if parts.username is not None or parts.password is not None:
+        raise PaginationError(
+            f"{first.name}: the next page link {shown!r} carries credentials of its own; "
+            "refusing to follow it"
+        )
+    if origin(url) != origin(base_url):
+        raise PaginationError(
+            f"{first.name}: the next page link {shown!r} leaves the base URL's origin "
+            f"({base_url}); refusing to send credentials there"
+        )
+    return Call("GET", first.route, url)
+
+
+# -- a response becomes data, a model or a typed error --------------------------------------
+
+
+def decode(call: Call, response: Response, into: type[T] | None = None) -> Any:
+    """The data of a 2xx answer, structured into ``into`` when given."""
+    data = parse_json(call, response.status, response.body)
+    return data if into is None else structure(call, data, into)
+
+
+def structure(call: Call, data: Any, into: type[T]) -> T:
+    """``data`` structured into the model ``into``, or the error naming the call and field."""
+    try:
+        result: T = converter.structure(data, into)
+    except StructureError as exc:
+        raise shape_error(call, exc) from None
+    return result
+
+
+def decode_page(call: Call, data: Any, item_type: type[T]) -> Page[T]:
+    """A list page's data structured into a :class:`Page` of ``item_type``."""
+    page: Page[T] = structure(call, data, Page[item_type])  # type: ignore[valid-type]
+    return page
+
+
+class Failed(NamedTuple):
+    """A failed attempt: the error to raise, classified for the retry rules."""
+
+    error: APIStatusError | APIConnectionError
+    failure: Failure
+    status: int | None = None
+    retry_after: float | None = None
+
+
+def status_failure(call: Call, response: Response) -> Failed:
+    """A non-2xx answer as its typed error, with the server's ``Retry-After`` hint."""
+    retry_after = parse_retry_after(header(response.headers, "Retry-After"))
+    error = status_error(call, response.status, response.headers, response.body, retry_after)
+    return Failed(error, Failure.STATUS, response.status, retry_after)
+
+
+def transport_failure(call: Call, exc: TransportError) -> Failed:
+    """An attempt without an answer as :class:`APIConnectionError` (or its timeout subclass),
+    its message naming the call; nothing of the transport's own exceptions is kept."""
+    cls = APITimeoutError if exc.timed_out else APIConnectionError
+    return Failed(cls(f"{call.name}: {exc}", method=call.method, url=call.url), exc.failure)
+
+
+def deadline_error(
+    name: str, deadline: float | None, attempts: int, method: str = "", url: str = ""
+) -> APITimeoutError:
+    """The error of an operation whose ``deadline`` passed before its next attempt."""
+    return APITimeoutError(
+        f"{name}: deadline of {deadline}s exceeded after {attempts} attempt(s)",
+        method=method,
+        url=url,
+    )

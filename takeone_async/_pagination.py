@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import urljoin
 
-from ._http import RequestSpec, shape_error
-from .converter import StructureError, structure
+from ._http import Call, decode_page, next_page_call
 from .errors import PaginationError, TakeOneValueError
 from .models.page import Page
 
@@ -23,35 +21,31 @@ class ListCall(Generic[T]):
     """The result of a ``list(...)`` call: iterate it for items, or ask for pages.
 
     Nothing is fetched until it is iterated or awaited through one of its methods; every
-    iteration starts again from the first page.
+    iteration starts again from the first page. Each page is one ``client.send``.
     """
 
     def __init__(
         self,
         client: TakeOneClient,
-        spec: RequestSpec,
+        call: Call,
         item_type: type[T],
         options: CallOptions,
     ) -> None:
         self._client = client
-        self._spec = spec
+        self._call = call
         self._item_type = item_type
         self._options = options
 
     def __repr__(self) -> str:
-        return f"<ListCall {self._spec.name} of {self._item_type.__name__}>"
+        return f"<ListCall {self._call.name} of {self._item_type.__name__}>"
 
-    async def _fetch(self, spec: RequestSpec) -> Page[T]:
-        data = await self._client._exchange(spec, self._options)
-        try:
-            page: Page[T] = structure(data, Page[self._item_type])  # type: ignore[name-defined]
-        except StructureError as exc:
-            raise shape_error(spec, exc) from None
-        return page
+    async def _fetch(self, call: Call) -> Page[T]:
+        data = await self._client.send(call, self._options)
+        return decode_page(call, data, self._item_type)
 
     async def first_page(self) -> Page[T]:
         """The first page: ``count``, ``next``, ``previous`` and ``results``."""
-        return await self._fetch(self._spec)
+        return await self._fetch(self._call)
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Every page in turn, following ``next`` links safely."""
@@ -66,7 +60,7 @@ class ListCall(Generic[T]):
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
         ):
             raise TakeOneValueError(
-                f"{self._spec.name}: to_list limit must be an integer >= 0 or None, "
+                f"{self._call.name}: to_list limit must be an integer >= 0 or None, "
                 f"got {limit!r:.40}"
             )
         out: list[T] = []
@@ -84,42 +78,37 @@ class _PageIterator(Generic[T]):
     """Fetches pages in turn; a ``next`` link is checked only when its page is wanted, so the
     items of a page always come out before an error about the link that follows it."""
 
-    def __init__(self, call: ListCall[T]) -> None:
-        self._call = call
-        self._pending: RequestSpec | None = call._spec
+    def __init__(self, list_call: ListCall[T]) -> None:
+        self._list_call = list_call
+        self._pending: Call | None = list_call._call
         self._next_url: str | None = None
-        self._current = call._spec.url
-        self._seen = {call._spec.url}
+        self._current = list_call._call.url
+        self._seen = {list_call._call.url}
 
     def __aiter__(self) -> _PageIterator[T]:
         return self
 
     async def __anext__(self) -> Page[T]:
-        spec, self._pending = self._pending, None
-        if spec is None:
+        call, self._pending = self._pending, None
+        if call is None:
             if not self._next_url:
                 raise StopAsyncIteration
-            spec = self._follow(self._next_url)
-        page = await self._call._fetch(spec)
+            call = self._follow(self._next_url)
+        page = await self._list_call._fetch(call)
         self._next_url = page.next
-        self._current = spec.url
+        self._current = call.url
         return page
 
-    def _follow(self, link: str) -> RequestSpec:
-        first = self._call._spec
-        next_url = urljoin(self._current, link)
-        if not self._call._client.check_same_origin(next_url):
-            raise PaginationError(
-                f"{first.name}: the next page link {link!r} leaves the base URL's origin "
-                f"({self._call._client.base_url}); refusing to send credentials there"
-            )
-        if next_url in self._seen:
+    def _follow(self, link: str) -> Call:
+        first = self._list_call._call
+        call = next_page_call(first, self._current, link, self._list_call._client.base_url)
+        if call.url in self._seen:
             raise PaginationError(
                 f"{first.name}: the next page link {link!r} repeats a page already read; "
                 "stopping instead of looping forever"
             )
-        self._seen.add(next_url)
-        return RequestSpec("GET", first.route, next_url)
+        self._seen.add(call.url)
+        return call
 
 
 class _ItemIterator(Generic[T]):

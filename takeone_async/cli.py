@@ -1,16 +1,20 @@
-"""The ``takeone`` command: ``takeone sandbox`` runs the emulator; ``takeone webhooks ...`` comes
-from the ``webhooks`` package, imported only when the command line is built.
+"""The ``takeone`` command: ``takeone sandbox`` runs the emulator; other packages add commands
+through the ``takeone.commands`` entry-point group (``takeone webhooks ...`` comes from the
+``webhooks`` package that way), so this package never imports them by name.
 
-Each command sets ``run`` (a function taking the parsed arguments and returning the exit status)
-and ``command_name`` as parser defaults; a :class:`CommandError` it raises becomes one
-``takeone <command_name>: <message>`` line on stderr and status 1.
+An entry point names a function taking the subparsers (``commands.add_parser(...)``). Each
+command sets ``run`` (a function taking the parsed arguments and returning the exit status) and
+``command_name`` as parser defaults; a :class:`CommandError` it raises becomes one
+``takeone <command_name>: <message>`` line on stderr and status 1. The helpers here
+(:class:`CommandError`, :func:`add_server_arguments`, the argparse types ...) are public for
+those commands.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
+import importlib.metadata
 import math
 import os
 import signal
@@ -22,7 +26,9 @@ from ._version import __version__
 from .errors import TakeOneError
 
 __all__ = [
+    "COMMANDS_GROUP",
     "CommandError",
+    "add_command",
     "add_sandbox",
     "add_server_arguments",
     "build_parser",
@@ -36,6 +42,10 @@ __all__ = [
     "serve_sandbox",
     "wait_for_stop",
 ]
+
+
+COMMANDS_GROUP = "takeone.commands"
+"""The entry-point group whose functions add commands to ``takeone``."""
 
 
 class CommandError(TakeOneError):
@@ -176,17 +186,17 @@ async def serve_sandbox(
     args: argparse.Namespace, until: Callable[[], Awaitable[None]] = wait_for_stop
 ) -> int:
     """Run the sandbox the arguments describe until ``until()`` returns."""
-    from . import _signing
+    from . import signing
     from .sandbox import Faults, Sandbox
     from .sandbox._sender import log_deliveries, shown_url
-    from .sandbox._validation import is_http_url
+    from .urls import is_http_url
 
     for url in args.webhook_url:
         if not is_http_url(url):
             raise CommandError(f"--webhook-url must be an http(s) URL, got {shown_url(url)!r:.80}")
     if args.signing_secret is not None:
         try:
-            _signing.decode_secret(args.signing_secret)
+            signing.decode_secret(args.signing_secret)
         except ValueError as exc:
             raise CommandError(f"--signing-secret: {exc}") from None
     faults = Faults.random(args.fault_rate, seed=args.fault_seed) if args.fault_rate else None
@@ -217,30 +227,35 @@ async def serve_sandbox(
     return 0
 
 
-def _add_webhooks(commands: Any) -> None:
-    """``takeone webhooks ...``, registered by the ``webhooks`` package if it is importable."""
+def add_command(commands: Any, entry_point: importlib.metadata.EntryPoint) -> None:
+    """Add the command an entry point of :data:`COMMANDS_GROUP` registers; if its package
+    cannot be imported, a command of that name that says so when run."""
     try:
-        module = importlib.import_module("webhooks.cli")
+        register = entry_point.load()
     except ImportError as exc:
+        package = entry_point.module.partition(".")[0]
         reason = str(exc)
-        parser = commands.add_parser("webhooks", help="(unavailable: the webhooks package)")
+        parser = commands.add_parser(entry_point.name, help=f"(unavailable: the {package} package)")
         parser.add_argument("rest", nargs=argparse.REMAINDER)
 
         def unavailable(_: argparse.Namespace) -> int:
-            raise CommandError(f"the webhooks package cannot be imported ({reason})")
+            raise CommandError(f"the {package} package cannot be imported ({reason})")
 
-        parser.set_defaults(run=unavailable, command_name="webhooks")
+        parser.set_defaults(run=unavailable, command_name=entry_point.name)
         return
-    module.register(commands)
+    register(commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full command line (imports ``webhooks.cli`` to add its commands)."""
+    """The full command line: ``sandbox`` and the commands of :data:`COMMANDS_GROUP`."""
     parser = argparse.ArgumentParser(prog="takeone", description="TakeOne tools.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_sandbox(commands)
-    _add_webhooks(commands)
+    for entry_point in sorted(
+        importlib.metadata.entry_points(group=COMMANDS_GROUP), key=lambda e: e.name
+    ):
+        add_command(commands, entry_point)
     return parser
 
 

@@ -12,14 +12,17 @@
     │   ├── ConflictError          409
     │   ├── RateLimitError         429
     │   └── ServerError            5xx
-    ├── APIConnectionError                    the request did not get an answer
+    ├── APIConnectionError                    the request did not get an answer (or could not be sent)
     │   └── APITimeoutError (also TimeoutError)
     ├── InvalidResponseError                  a 2xx whose body is not JSON or not the documented shape
-    ├── PaginationError                       a ``next`` link that loops or leaves the base URL's origin
+    ├── PaginationError                       a ``next`` link that loops, leaves the base URL's origin
+    │                                         or carries credentials of its own
     ├── StructureError (also ValueError)      data that does not fit a model (``takeone_async.converter``)
     └── WaitTimeoutError (also TimeoutError)  a polling helper gave up
 
-:func:`status_error_class` maps an HTTP status to its :class:`APIStatusError` subclass.
+:func:`status_error_class` maps an HTTP status to its :class:`APIStatusError` subclass. No error
+chains an exception of the transport's (aiohttp's may hold the request headers), and none shows
+a credential in its message, ``repr`` or arguments.
 """
 
 from __future__ import annotations
@@ -114,7 +117,8 @@ class ServerError(APIStatusError):
 
 
 class APIConnectionError(TakeOneError):
-    """The request got no HTTP answer (DNS, refused, reset, dropped connection)."""
+    """The request got no HTTP answer (DNS, refused, reset, dropped connection), or could not be
+    sent as it was (a URL or header aiohttp refuses, a closed session of the caller's)."""
 
     def __init__(self, message: str, *, method: str, url: str) -> None:
         super().__init__(message)
@@ -137,7 +141,8 @@ class InvalidResponseError(TakeOneError):
 
 
 class PaginationError(TakeOneError):
-    """A ``next`` link repeated a page or pointed away from the base URL's origin."""
+    """A ``next`` link repeated a page, pointed away from the base URL's origin, carried
+    credentials of its own or was not a URL."""
 
 
 class WaitTimeoutError(TakeOneError, TimeoutError):

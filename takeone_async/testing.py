@@ -128,7 +128,7 @@ async def post_events(
 
     import aiohttp
 
-    from . import _signing
+    from . import signing
     from .sandbox import delivery_headers, encode_event, new_message_id, post_event
 
     if order not in ORDERS:
@@ -140,7 +140,7 @@ async def post_events(
     keys = []
     if secret is not None:
         try:
-            keys.append(_signing.decode_secret(secret))
+            keys.append(signing.decode_secret(secret))
         except ValueError as exc:
             raise TakeOneValueError(f"post_events: secret: {exc}") from None
     batch = list(events)

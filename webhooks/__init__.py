@@ -2,10 +2,9 @@
 
 The aiohttp route lives in :mod:`webhooks.aiohttp`, on top of :func:`receive` (authenticate,
 then parse), which any other web framework can call as well. The modules exported here
-(events, parsing, receiving, auth, router, filters) do not use aiohttp themselves;
-:mod:`webhooks.aiohttp`, :mod:`webhooks.cli` and :mod:`webhooks.reconcile` (through
-``TakeOneClient``) do. Importing
-``webhooks`` still loads aiohttp, which ``takeone_async`` (used for signing) imports.
+(events, parsing, receiving, auth, router, filters) do not use aiohttp, and importing
+``webhooks`` loads none; :mod:`webhooks.aiohttp`, :mod:`webhooks.cli` and
+:mod:`webhooks.reconcile` (through ``TakeOneClient``) do.
 """
 
 from takeone_async import __version__

@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from takeone_async._signing import decode_secret, sign
+from takeone_async.signing import decode_secret, sign
 
 from ._redact import MASK
 from .errors import WebhookConfigError

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from takeone_async import _signing
+from takeone_async import signing
 from takeone_async.cli import (
     CommandError,
     add_server_arguments,
@@ -29,10 +29,9 @@ from takeone_async.sandbox import (
     encode_event,
     new_message_id,
     post_event,
-    redact_url,
     sample_event,
 )
-from takeone_async.sandbox._validation import is_http_url
+from takeone_async.urls import is_http_url, redact_url
 
 from .auth import Authenticator, QueryToken, StandardWebhooksSignature
 from .errors import WebhookConfigError
@@ -184,7 +183,7 @@ def run_send(args: argparse.Namespace) -> int:
     keys = []
     if args.secret:
         try:
-            keys.append(_signing.decode_secret(args.secret))
+            keys.append(signing.decode_secret(args.secret))
         except ValueError as exc:
             raise CommandError(f"--secret: {exc}") from None
     return asyncio.run(send(args, keys))

@@ -25,6 +25,8 @@ from datetime import timedelta
 
 import attrs
 
+from takeone_async.retry import backoff
+
 from .errors import HandlerError, WebhookConfigError, WebhookError, WebhookPayloadError
 from .inbox import Delivery, Inbox, InboxError
 from .inbox._rules import from_seconds
@@ -54,8 +56,7 @@ class Backoff:
 
     def delay(self, retry: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry ``retry``."""
-        step = min(self.cap, self.base * 2.0 ** max(0, retry - 1))
-        return step / 2 + (rng or random).uniform(0, step / 2)
+        return backoff(retry, self.base, self.cap, jitter=0.5, rng=rng)
 
 
 @attrs.frozen

@@ -1,4 +1,5 @@
-"""What every resource group shares: a handle on the client and the request-decode path."""
+"""What every resource group shares: a handle on the client, and calls sent through its one
+entry point, :meth:`TakeOneClient.send <takeone_async.TakeOneClient.send>`."""
 
 from __future__ import annotations
 
@@ -47,18 +48,20 @@ class Resource:
         *ids: str,
         json: Any = None,
     ) -> Coroutine[Any, Any, T]:
-        """The request, structured into ``cls``: awaited directly by the public method, so a
-        call runs through two coroutines (that method and the request loop), not four."""
+        """The call, its answer structured into ``cls``: the coroutine of ``client.send``,
+        awaited directly by the public method (no coroutine layer of its own)."""
         client = self._client
-        exchange: Coroutine[Any, Any, T] = client._exchange(
-            client._spec(endpoint, ids, None, json), options, cls
+        sent: Coroutine[Any, Any, T] = client.send(
+            endpoint.call(client.base_url, ids, None, json), options, cls
         )
-        return exchange
+        return sent
 
     def _call_raw(
         self, endpoint: Endpoint, options: CallOptions, *ids: str, json: Any = None
     ) -> Coroutine[Any, Any, Any]:
-        return self._client._exchange(self._client._spec(endpoint, ids, None, json), options)
+        """The call, its answer's JSON data as it is."""
+        client = self._client
+        return client.send(endpoint.call(client.base_url, ids, None, json), options)
 
     def _list(
         self,
@@ -68,10 +71,11 @@ class Resource:
         *ids: str,
         params: Mapping[str, Any] | None = None,
     ) -> ListCall[T]:
-        spec = self._client._spec(endpoint, ids, params)
+        """The list call, fetching nothing until it is iterated."""
+        call = endpoint.call(self._client.base_url, ids, params)
         if options:
             check_options(endpoint.name, options)
-        return ListCall(self._client, spec, cls, options)
+        return ListCall(self._client, call, cls, options)
 
 
 def optional_id(value: object, name: str) -> str | None:

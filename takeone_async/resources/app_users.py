@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING, Any, Unpack
 
-from .._http import CALL_OPTIONS, check_options
+from .._http import CALL_OPTIONS, check_options, deadline_error
 from .._pagination import ListCall
 from ..errors import (
     APIConnectionError,
-    APITimeoutError,
     ConflictError,
     RateLimitError,
     ServerError,
     TakeOneValueError,
 )
 from ..models.app_users import AppUser, AuthCode
+from ..retry import Attempts
 from ._base import API, UNSET, Endpoint, Resource, body, check_id, check_text
 
 if TYPE_CHECKING:
@@ -146,40 +145,34 @@ class AppUsers(Resource):
         if isinstance(total, bool) or not isinstance(total, int) or total < 1:
             raise TakeOneValueError(f"{call}: attempts must be an integer >= 1, got {total!r:.40}")
         deadline = options.get("deadline", self._client.deadline)
-        stop_at = None if deadline is None else time.monotonic() + deadline
-        for attempt in range(1, total + 1):
-            if stop_at is not None:
-                options["deadline"] = _remaining(call, stop_at, deadline, attempt)
-            existing = await self.find_by_external_id(external_id, **options)
+        tries = Attempts(policy, total, deadline)
+        while True:
+            existing = await self.find_by_external_id(
+                external_id, **_within_deadline(call, tries, options)
+            )
             if existing is not None:
                 return existing
-            if stop_at is not None:
-                options["deadline"] = _remaining(call, stop_at, deadline, attempt)
+            create_options = _within_deadline(call, tries, options)
+            tries.start()
             try:
                 return await self.create(
-                    external_id=external_id, **{**options, "max_retries": 0}, **fields
+                    external_id=external_id, **{**create_options, "max_retries": 0}, **fields
                 )
             except _RETRYABLE_CREATE_FAILURES as exc:
-                if attempt >= total:
-                    raise
                 retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
-                delay = policy.delay(attempt, retry_after)
-                if stop_at is not None and time.monotonic() + delay >= stop_at:
+                delay = tries.next_delay(retry_after)
+                if delay is None:
                     raise
-                logger.info(
-                    "app_users.get_or_create: create failed (%s); looking up again in %.2fs",
-                    exc,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+                logger.info("%s: create failed (%s); looking up again in %.2fs", call, exc, delay)
+            await asyncio.sleep(delay)
 
 
-def _remaining(call: str, stop_at: float, deadline: float | None, attempt: int) -> float:
-    """What is left of ``get_or_create``'s deadline for its next request, or the timeout error."""
-    left = stop_at - time.monotonic()
+def _within_deadline(call: str, attempts: Attempts, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` for the next request of ``get_or_create``: its deadline what is left of the
+    whole operation's, or the operation's timeout error once that has passed."""
+    left = attempts.time_left()
+    if left is None:
+        return options
     if left <= 0:
-        raise APITimeoutError(
-            f"{call}: deadline of {deadline}s exceeded in attempt {attempt}", method="", url=""
-        )
-    return left
+        raise deadline_error(call, attempts.deadline, attempts.made)
+    return {**options, "deadline": left}

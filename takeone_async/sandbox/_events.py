@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .. import _signing
+from .. import signing
 from ..converter import unstructure
 from ..errors import TakeOneValueError
 from ..models import Project, VideoContainer
@@ -90,9 +90,7 @@ def delivery_headers(
     if keys:
         headers["webhook-id"] = msg_id
         headers["webhook-timestamp"] = str(timestamp)
-        headers["webhook-signature"] = _signing.signature_header(
-            list(keys), msg_id, timestamp, body
-        )
+        headers["webhook-signature"] = signing.signature_header(list(keys), msg_id, timestamp, body)
     return headers
 
 

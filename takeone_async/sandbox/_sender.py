@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 
-from .._http import redact_url
+from ..retry import backoff
+from ..urls import redact_url
 from ._events import delivery_headers, encode_event, new_message_id
 
 __all__ = [
@@ -200,7 +201,7 @@ class WebhookSender:
                     attempt,
                     self.attempts,
                 )
-                await asyncio.sleep(min(self.backoff * 2 ** (attempt - 1), _MAX_BACKOFF))
+                await asyncio.sleep(backoff(attempt, self.backoff, _MAX_BACKOFF, jitter=0))
         self._log[delivery_id] = attrs.evolve(record, state=FAILED)
         logger.warning(
             "sandbox: %s -> %s: given up after %s: %s",

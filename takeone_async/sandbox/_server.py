@@ -9,7 +9,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from .. import _signing
+from .. import signing
 from .._client import TakeOneClient
 from ..errors import TakeOneValueError, WaitTimeoutError
 from ..models import HeadshotProject, Project, ScriptGeneration
@@ -73,7 +73,7 @@ class Sandbox:
         keys: list[bytes] = []
         if signing_secret is not None:
             try:
-                keys.append(_signing.decode_secret(signing_secret))
+                keys.append(signing.decode_secret(signing_secret))
             except ValueError as exc:
                 raise TakeOneValueError(f"Sandbox: signing_secret: {exc}") from None
         unpublish_delay = publish_delay if unpublish_delay is None else unpublish_delay

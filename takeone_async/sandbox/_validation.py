@@ -8,10 +8,10 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 
+from ..urls import is_http_url
 from ._errors import SandboxValidationError
 
 __all__ = ["Field", "is_http_url", "parse_json_body", "schema_errors", "validate"]
@@ -44,17 +44,6 @@ class Field:
     allow_blank: bool = True
     email: bool = False
     exists: Callable[[str], bool] | None = None
-
-
-def is_http_url(url: object) -> bool:
-    """Whether ``url`` is an absolute http(s) URL with a host."""
-    if not isinstance(url, str):
-        return False
-    try:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:  # a port that is not a number or out of range
-        return False
 
 
 def parse_json_body(raw: bytes) -> Any:

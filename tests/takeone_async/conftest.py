@@ -1,63 +1,200 @@
-"""Helpers for the client tests: what the mock recorded, page bodies, a live loopback API, sleeps."""
+"""Helpers for the client tests: a scripted API on the in-memory transport, page bodies, a live
+loopback server for the aiohttp transport, and a spy on back-off sleeps."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from typing import Any
 
-import aiohttp
 import attrs
 import pytest
 from aiohttp import web
-from aiohttp.client_reqrep import ConnectionKey
-from aioresponses import aioresponses as AioResponses
 from yarl import URL
 
 from takeone_async import TakeOneClient, __version__
-from takeone_async import _client as client_module
-from takeone_async.resources import app_users as app_users_module
-from takeone_async.resources import scripts as scripts_module
-from tests.conftest import API, CLIENT_ID, CLIENT_SECRET
+from takeone_async.transport import Failure, MockTransport, Request, Response, TransportError
+from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET
 
 BASIC_TOKEN = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 AUTHORIZATION = f"Basic {BASIC_TOKEN}"
 USER_AGENT = f"takeone-async/{__version__}"
 FAST = {"backoff_base": 0.001, "backoff_cap": 0.01, "retry_after_cap": 0.05}
 
+# Failures a transport reports, as the aiohttp transport classifies what aiohttp raises.
+CONNECT_REFUSED = TransportError("could not connect (Connection refused)", failure=Failure.NOT_SENT)
+CONNECT_TIMEOUT = TransportError(
+    "connect timed out (ConnectionTimeoutError)", failure=Failure.NOT_SENT, timed_out=True
+)
+DROPPED = TransportError("connection failed (Server disconnected)", failure=Failure.CONNECTION)
+READ_TIMEOUT = TransportError(
+    "timed out after 30.0s (TimeoutError)", failure=Failure.TIMEOUT, timed_out=True
+)
+
 
 @attrs.frozen
 class Sent:
-    """One request as the mock saw it."""
+    """One request as the scripted API saw it."""
 
     method: str
     url: URL
     json: Any
-    headers: dict[str, str]
+    headers: Mapping[str, str]
+    timeout: float
+    connect_timeout: float
 
 
-def sent(mock: AioResponses, method: str, url: str) -> list[Sent]:
-    """Every request the mock recorded for (method, url), query included, in order."""
-    wanted = URL(url)
-    return [
-        Sent(m, u, call.kwargs.get("json"), dict(call.kwargs.get("headers") or {}))
-        for (m, u), calls in mock.requests.items()
-        if m == method and u == wanted
-        for call in calls
-    ]
+Answer = Callable[[Request], Awaitable[Response]]
 
 
-def only_request(mock: AioResponses, method: str, url: str) -> Sent:
-    """The single request made, failing if the mock saw any other."""
-    requests = sent(mock, method, url)
-    assert len(requests) == 1, f"{method} {url}: {len(requests)} requests"
-    assert count_requests(mock) == 1, f"other requests too: {list(mock.requests)}"
-    return requests[0]
+@attrs.define
+class FakeAPI:
+    """Answers the client through :class:`MockTransport` from replies scripted per method and
+    URL (query included), each used once unless ``repeat``; records every request."""
+
+    requests: list[Sent] = attrs.field(factory=list)
+    arrived: asyncio.Event = attrs.field(factory=asyncio.Event)
+    _replies: dict[tuple[str, URL], list[tuple[Answer, bool]]] = attrs.field(factory=dict)
+
+    @property
+    def transport(self) -> MockTransport:
+        return MockTransport(self.handle)
+
+    def add(
+        self,
+        url: str,
+        method: str = "GET",
+        *,
+        status: int = 200,
+        payload: Any = None,
+        body: str | bytes = "",
+        headers: Mapping[str, str] | None = None,
+        failure: TransportError | None = None,
+        hang: asyncio.Event | None = None,
+        stall: bool = False,
+        late: float = 0.0,
+        repeat: bool = False,
+    ) -> None:
+        """Script the answer to ``method url``: a status with a JSON ``payload`` or a raw
+        ``body``, or a transport ``failure``. ``hang`` holds the answer until it is set;
+        ``stall`` never answers, failing as a transport does when the request's timeout runs
+        out; ``late`` answers that many seconds late, whatever the timeout."""
+        content = json.dumps(payload).encode() if payload is not None else body
+        data = content.encode() if isinstance(content, str) else content
+        answer_headers = {"Content-Type": "application/json", **(headers or {})}
+
+        async def answer(request: Request) -> Response:
+            if hang is not None:
+                await asyncio.wait_for(hang.wait(), 5)
+            if stall:
+                await _pause(request.timeout)
+                raise TransportError(
+                    f"timed out after {request.timeout:.1f}s (TimeoutError)",
+                    failure=Failure.TIMEOUT,
+                    timed_out=True,
+                )
+            if late:
+                await _pause(late)
+            if failure is not None:
+                raise failure
+            return Response(status, answer_headers, data)
+
+        self._replies.setdefault((method, URL(url)), []).append((answer, repeat))
+
+    def get(self, url: str, **kwargs: Any) -> None:
+        self.add(url, "GET", **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> None:
+        self.add(url, "POST", **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> None:
+        self.add(url, "PUT", **kwargs)
+
+    async def handle(self, request: Request) -> Response:
+        url = URL(request.url)
+        data = None if request.body is None else json.loads(request.body)
+        self.requests.append(
+            Sent(
+                request.method,
+                url,
+                data,
+                request.headers,
+                request.timeout,
+                request.connect_timeout,
+            )
+        )
+        self.arrived.set()
+        replies = self._replies.get((request.method, url))
+        if not replies:
+            raise AssertionError(f"no reply scripted for {request.method} {url}")
+        answer, repeat = replies[0]
+        if not repeat:
+            replies.pop(0)
+        return await answer(request)
+
+    def sent(self, method: str, url: str) -> list[Sent]:
+        """Every request made to (method, url), query included, in order."""
+        wanted = URL(url)
+        return [r for r in self.requests if r.method == method and r.url == wanted]
+
+    def only_request(self, method: str, url: str) -> Sent:
+        """The single request made, failing if any other was."""
+        requests = self.sent(method, url)
+        assert len(requests) == 1, f"{method} {url}: {len(requests)} requests"
+        assert len(self.requests) == 1, f"other requests too: {self.requests}"
+        return requests[0]
+
+
+async def _pause(seconds: float) -> None:
+    """Wait ``seconds`` without ``asyncio.sleep`` (which the ``sleeps`` fixture records)."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.Event().wait(), seconds)
+
+
+@pytest.fixture
+def api() -> FakeAPI:
+    """The scripted API the ``client`` and ``make_client`` clients talk to."""
+    return FakeAPI()
+
+
+@pytest.fixture
+async def make_client(api: FakeAPI) -> AsyncIterator[Callable[..., TakeOneClient]]:
+    """Builds clients on the scripted API (fast back-off unless overridden), closed at teardown."""
+    async with AsyncExitStack() as stack:
+
+        def make(**kwargs: Any) -> TakeOneClient:
+            settings = {"base_url": BASE_URL, "transport": api.transport, **FAST, **kwargs}
+            made = TakeOneClient(CLIENT_ID, CLIENT_SECRET, **settings)
+            stack.push_async_callback(made.close)
+            return made
+
+        yield make
+
+
+@pytest.fixture
+async def client(make_client: Callable[..., TakeOneClient]) -> TakeOneClient:
+    """A client on the scripted API with near-zero back-off, so retry tests run fast (this
+    overrides the suite-wide ``client``)."""
+    return make_client()
+
+
+@pytest.fixture
+async def make_live_client() -> AsyncIterator[Callable[..., TakeOneClient]]:
+    """Builds clients on the default aiohttp transport (give ``base_url``), closed at teardown."""
+    async with AsyncExitStack() as stack:
+
+        def make(**kwargs: Any) -> TakeOneClient:
+            made = TakeOneClient(CLIENT_ID, CLIENT_SECRET, **{**FAST, **kwargs})
+            stack.push_async_callback(made.close)
+            return made
+
+        yield make
 
 
 async def invoke(call: Callable[[], Any]) -> Any:
@@ -74,11 +211,6 @@ async def cancel_when(started: asyncio.Event, call: Awaitable[Any]) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-
-
-def count_requests(mock: AioResponses) -> int:
-    """How many requests the mock saw in all."""
-    return sum(len(calls) for calls in mock.requests.values())
 
 
 def page_body(results: list[Any], next_url: str | None = None, count: int | None = None) -> Any:
@@ -102,37 +234,31 @@ def user_body(user_id: str, external_id: str | None = None, **fields: Any) -> di
     return {"id": user_id, "external_id": external_id, **fields}
 
 
-def connector_error(message: str = "Connection refused") -> aiohttp.ClientConnectorError:
-    """The error aiohttp raises when it could not connect: nothing reached the server."""
-    fields = dict.fromkeys(ConnectionKey._fields) | {
-        "host": "api.takeone.video",
-        "port": 443,
-        "is_ssl": True,
-        "ssl": True,
-    }
-    return aiohttp.ClientConnectorError(
-        ConnectionKey(**fields), ConnectionRefusedError(111, message)
-    )
+def chained(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and every exception reachable from it through causes, contexts and args."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+        pending += [a for a in current.args if isinstance(a, BaseException)]
 
 
-@pytest.fixture
-async def make_client() -> AsyncIterator[Callable[..., TakeOneClient]]:
-    """Builds entered clients (fast back-off unless overridden), closed at teardown."""
-    async with AsyncExitStack() as stack:
-        made: list[TakeOneClient] = []
-
-        def make(**kwargs: Any) -> TakeOneClient:
-            settings = {"base_url": API.removesuffix("/api/v1"), **FAST, **kwargs}
-            c = TakeOneClient(CLIENT_ID, CLIENT_SECRET, **settings)
-            made.append(c)
-            stack.push_async_callback(c.close)
-            return c
-
-        yield make
+def shown_texts(error: BaseException) -> list[str]:
+    """What printing or logging ``error`` and its chain can show: each one's str and repr,
+    and those of its arguments."""
+    texts = []
+    for e in chained(error):
+        texts += [str(e), repr(e), *(repr(a) for a in e.args)]
+    return texts
 
 
 class SleepRecorder:
-    """Records the delays passed to ``asyncio.sleep`` by the client modules, then really sleeps."""
+    """Records the delays passed to ``asyncio.sleep``, then really sleeps."""
 
     def __init__(self) -> None:
         self.delays: list[float] = []
@@ -140,22 +266,18 @@ class SleepRecorder:
         self.oversleep = 0.0
         self._real_sleep = asyncio.sleep
 
-    async def sleep(self, delay: float) -> None:
+    async def sleep(self, delay: float, result: Any = None) -> Any:
         """Sleep ``delay`` (plus ``oversleep``, to play a busy event loop that wakes up late)."""
         self.delays.append(delay)
         self.started.set()
-        await self._real_sleep(delay + self.oversleep)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(asyncio, name)
+        return await self._real_sleep(delay + self.oversleep, result)
 
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
-    """Spy on the back-off sleeps of the request loop, get_or_create and wait."""
+    """Spy on ``asyncio.sleep``: the back-off waits of the request loop, get_or_create and wait."""
     recorder = SleepRecorder()
-    for module in (client_module, app_users_module, scripts_module):
-        monkeypatch.setattr(module, "asyncio", recorder)
+    monkeypatch.setattr(asyncio, "sleep", recorder.sleep)
     return recorder
 
 
@@ -171,8 +293,8 @@ Reply = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 @attrs.define
 class LiveAPI:
-    """A real HTTP server on 127.0.0.1 answering scripted replies, for what a mock cannot show
-    (timeouts, tracing, connection pools)."""
+    """A real HTTP server on 127.0.0.1 answering scripted replies, for what only a real
+    connection shows (timeouts, tracing, connection pools)."""
 
     url: str = ""
     replies: list[Reply] = attrs.field(factory=list)
@@ -219,8 +341,3 @@ async def live_api(aiohttp_raw_server: Any) -> AsyncIterator[LiveAPI]:
     live.url = str(server.make_url("")).rstrip("/")
     yield live
     live.release.set()
-
-
-def body_json(value: Any) -> str:
-    """A JSON text body for aioresponses."""
-    return json.dumps(value)

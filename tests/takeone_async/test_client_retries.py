@@ -1,13 +1,13 @@
-"""The request loop: which failures are retried for which method, Retry-After, deadline, cancel."""
+"""The request loop on the in-memory transport: which failures are retried for which method,
+Retry-After, the deadline, cancellation."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import pytest
-from aioresponses import aioresponses as AioResponses
 
 from takeone_async import (
     APIConnectionError,
@@ -17,13 +17,16 @@ from takeone_async import (
     ServerError,
     TakeOneClient,
 )
+from takeone_async.transport import Failure, TransportError
 from tests.conftest import API
 from tests.takeone_async.conftest import (
-    LiveAPI,
+    CONNECT_REFUSED,
+    CONNECT_TIMEOUT,
+    DROPPED,
+    READ_TIMEOUT,
+    FakeAPI,
     SleepRecorder,
     cancel_when,
-    connector_error,
-    count_requests,
     user_body,
 )
 
@@ -36,11 +39,10 @@ CALLS: dict[str, tuple[str, str, Callable[[TakeOneClient], Any]]] = {
     "POST": ("POST", USERS, lambda c: c.app_users.create(external_id="42")),
 }
 FAILURES: dict[str, dict[str, Any]] = {
-    "connect refused": {"exception": connector_error()},
-    "connect timeout": {"exception": aiohttp.ConnectionTimeoutError()},
-    "dropped connection": {"exception": aiohttp.ServerDisconnectedError()},
-    "read timeout": {"exception": aiohttp.SocketTimeoutError()},
-    "timeout": {"exception": TimeoutError()},
+    "connect refused": {"failure": CONNECT_REFUSED},
+    "connect timeout": {"failure": CONNECT_TIMEOUT},
+    "dropped connection": {"failure": DROPPED},
+    "read timeout": {"failure": READ_TIMEOUT},
     "429": {"status": 429, "body": "slow down"},
     "500": {"status": 500, "body": "boom"},
     "502": {"status": 502, "body": "bad gateway"},
@@ -53,28 +55,38 @@ POST_RETRIES = {"connect refused", "connect timeout", "429"}
 @pytest.mark.parametrize("failure", FAILURES)
 @pytest.mark.parametrize("method", CALLS)
 async def test_a_failure_is_retried_only_where_it_cannot_double_an_effect(
-    client: TakeOneClient, mock_api: AioResponses, method: str, failure: str
+    client: TakeOneClient, api: FakeAPI, method: str, failure: str
 ) -> None:
     verb, url, call = CALLS[method]
-    mock_api.add(url, verb, **FAILURES[failure])
-    mock_api.add(url, verb, payload=USER)
+    api.add(url, verb, **FAILURES[failure])
+    api.add(url, verb, payload=USER)
     if method != "POST" or failure in POST_RETRIES:
         user = await call(client)
         assert user.id == "u1"
-        assert count_requests(mock_api) == 2
+        assert len(api.requests) == 2
     else:
         with pytest.raises((APIStatusError, APIConnectionError)):
             await call(client)
-        assert count_requests(mock_api) == 1
+        assert len(api.requests) == 1
 
 
-async def test_retries_stop_after_max_retries(
-    client: TakeOneClient, mock_api: AioResponses
+@pytest.mark.parametrize("method", CALLS)
+async def test_a_request_that_cannot_be_sent_is_not_retried(
+    client: TakeOneClient, api: FakeAPI, method: str
 ) -> None:
-    mock_api.get(USER_URL, status=503, body="down", repeat=True)
+    verb, url, call = CALLS[method]
+    unsendable = TransportError("the request cannot be sent (bad URL)", failure=Failure.UNSENDABLE)
+    api.add(url, verb, failure=unsendable, repeat=True)
+    with pytest.raises(APIConnectionError, match=r": the request cannot be sent \(bad URL\)$"):
+        await call(client)
+    assert len(api.requests) == 1
+
+
+async def test_retries_stop_after_max_retries(client: TakeOneClient, api: FakeAPI) -> None:
+    api.get(USER_URL, status=503, body="down", repeat=True)
     with pytest.raises(ServerError):
         await client.app_users.get("u1")
-    assert count_requests(mock_api) == 3
+    assert len(api.requests) == 3
 
 
 @pytest.mark.parametrize(
@@ -89,17 +101,17 @@ async def test_retries_stop_after_max_retries(
 )
 async def test_max_retries_per_client_and_per_call(
     make_client: Callable[..., TakeOneClient],
-    mock_api: AioResponses,
+    api: FakeAPI,
     client_retries: int,
     call_retries: int | None,
     attempts: int,
 ) -> None:
-    mock_api.get(USER_URL, exception=aiohttp.ServerDisconnectedError(), repeat=True)
+    api.get(USER_URL, failure=DROPPED, repeat=True)
     client = make_client(max_retries=client_retries)
     options = {} if call_retries is None else {"max_retries": call_retries}
     with pytest.raises(APIConnectionError):
         await client.app_users.get("u1", **options)
-    assert count_requests(mock_api) == attempts
+    assert len(api.requests) == attempts
 
 
 @pytest.mark.parametrize(
@@ -115,24 +127,24 @@ async def test_max_retries_per_client_and_per_call(
 )
 async def test_retry_after_is_honoured_and_capped(
     client: TakeOneClient,
-    mock_api: AioResponses,
+    api: FakeAPI,
     sleeps: SleepRecorder,
     retry_after: str,
     slept: float,
 ) -> None:
     """The fixture client caps Retry-After at 0.05 s."""
-    mock_api.post(USERS, status=429, body="", headers={"Retry-After": retry_after})
-    mock_api.post(USERS, payload=USER)
+    api.post(USERS, status=429, body="", headers={"Retry-After": retry_after})
+    api.post(USERS, payload=USER)
     await client.app_users.create(external_id="42")
     assert sleeps.delays == [slept]
 
 
 async def test_a_garbage_retry_after_falls_back_to_the_back_off(
-    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder
+    client: TakeOneClient, api: FakeAPI, sleeps: SleepRecorder
 ) -> None:
-    mock_api.get(USER_URL, status=503, body="", headers={"Retry-After": "soon"})
-    mock_api.get(USER_URL, status=503, body="")
-    mock_api.get(USER_URL, payload=USER)
+    api.get(USER_URL, status=503, body="", headers={"Retry-After": "soon"})
+    api.get(USER_URL, status=503, body="")
+    api.get(USER_URL, payload=USER)
     await client.app_users.get("u1")
     assert len(sleeps.delays) == 2
     assert 0 <= sleeps.delays[0] <= 0.001
@@ -140,48 +152,52 @@ async def test_a_garbage_retry_after_falls_back_to_the_back_off(
 
 
 async def test_the_deadline_forbids_a_wait_that_would_overrun_it(
-    make_client: Callable[..., TakeOneClient], mock_api: AioResponses, sleeps: SleepRecorder
+    make_client: Callable[..., TakeOneClient], api: FakeAPI, sleeps: SleepRecorder
 ) -> None:
-    mock_api.get(USER_URL, status=503, body="down", headers={"Retry-After": "30"})
+    api.get(USER_URL, status=503, body="down", headers={"Retry-After": "30"}, repeat=True)
     client = make_client(retry_after_cap=60, max_retries=5)
     with pytest.raises(ServerError):
         await client.app_users.get("u1", deadline=1)
-    assert count_requests(mock_api) == 1
+    assert len(api.requests) == 1
     assert sleeps.delays == []
 
 
 async def test_the_deadline_is_checked_again_after_a_late_wake_up(
-    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder
+    client: TakeOneClient, api: FakeAPI, sleeps: SleepRecorder
 ) -> None:
     sleeps.oversleep = 0.05
-    mock_api.get(USER_URL, status=503, body="", headers={"Retry-After": "0.01"}, repeat=True)
+    api.get(USER_URL, status=503, body="", headers={"Retry-After": "0.01"}, repeat=True)
     with pytest.raises(APITimeoutError, match=r"deadline of 0.04s exceeded after 1 attempt"):
         await client.app_users.get("u1", deadline=0.04)
-    assert count_requests(mock_api) == 1
+    assert len(api.requests) == 1
 
 
-async def test_the_deadline_bounds_a_slow_attempt(
-    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+async def test_the_deadline_cuts_each_attempts_timeout_to_what_is_left(
+    make_client: Callable[..., TakeOneClient], api: FakeAPI
 ) -> None:
-    live_api.reply(200, USER, hang=True)
-    client = make_client(base_url=live_api.url, timeout=10)
-    with pytest.raises(
-        APITimeoutError, match=r"GET /api/v1/app_users/\{id\}: timed out after 0.1s"
-    ):
-        await client.app_users.get("u1", deadline=0.1)
-    assert len(live_api.seen) == 1
+    """The transport is given at most what is left of the deadline for each attempt."""
+    api.get(USER_URL, failure=READ_TIMEOUT)
+    api.get(USER_URL, payload=USER)
+    client = make_client(timeout=10, connect_timeout=2)
+    assert (await client.app_users.get("u1", deadline=0.5)).id == "u1"
+    first, second = api.requests
+    assert 0.4 < first.timeout <= 0.5
+    assert 0 < second.timeout <= first.timeout
+    assert (first.connect_timeout, second.connect_timeout) == (2, 2)
+    api.get(USER_URL, payload=USER, repeat=True)
+    await client.app_users.get("u1", deadline=60)
+    await client.app_users.get("u1")
+    assert [r.timeout for r in api.requests[2:]] == [10, 10]
 
 
-async def test_a_per_call_timeout_overrides_the_clients_for_that_call_only(
-    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+async def test_a_timeout_the_transport_reports_is_an_api_timeout_error(
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    client = make_client(base_url=live_api.url, timeout=10, max_retries=0)
-    live_api.reply(200, USER, hang=True)
-    with pytest.raises(APITimeoutError, match=r"timed out after 0.1s"):
-        await client.app_users.get("u1", timeout=0.1)
-    live_api.reply(200, USER)
-    assert (await client.app_users.get("u1")).id == "u1"
-    assert (client.timeout, client.retry_policy.max_retries) == (10, 0)
+    api.post(USERS, failure=READ_TIMEOUT)
+    with pytest.raises(APITimeoutError) as info:
+        await client.app_users.create(external_id="42")
+    assert str(info.value) == "POST /api/v1/app_users: timed out after 30.0s (TimeoutError)"
+    assert isinstance(info.value, TimeoutError)
 
 
 def test_the_client_settings_are_read_only(make_client: Callable[..., TakeOneClient]) -> None:
@@ -191,66 +207,30 @@ def test_the_client_settings_are_read_only(make_client: Callable[..., TakeOneCli
         client.timeout = 1  # type: ignore[misc]
 
 
-async def test_a_read_timeout_is_retried_for_get_but_not_for_post(
-    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
-) -> None:
-    client = make_client(base_url=live_api.url, timeout=0.05)
-    live_api.reply(200, USER, hang=True)
-    live_api.reply(200, USER)
-    assert (await client.app_users.get("u1")).id == "u1"
-    assert len(live_api.seen) == 2
-    live_api.reply(201, USER, hang=True)
-    live_api.reply(201, USER)
-    with pytest.raises(APITimeoutError):
-        await client.app_users.create(external_id="42")
-    assert [m for m, _, _ in live_api.seen] == ["GET", "GET", "POST"]
-
-
-async def test_a_body_that_stalls_midway_times_out_and_its_connection_is_not_reused(
-    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
-) -> None:
-    client = make_client(base_url=live_api.url, timeout=0.1, max_connections=1)
-    live_api.stall_mid_body()
-    live_api.reply(200, USER)
-    assert (await client.app_users.get("u1")).id == "u1"
-    assert len(live_api.seen) == 2
-
-
-async def test_a_live_retry_reuses_the_pool_without_leaking(
-    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
-) -> None:
-    client = make_client(base_url=live_api.url, max_connections=1)
-    live_api.reply(503, {"detail": "down"})
-    live_api.reply(429, {"detail": "slow"})
-    live_api.reply(200, USER)
-    assert (await client.app_users.get("u1")).id == "u1"
-    assert len(live_api.seen) == 3
-
-
 async def test_cancelling_during_a_back_off_sleep_propagates_and_is_not_retried(
-    make_client: Callable[..., TakeOneClient], mock_api: AioResponses, sleeps: SleepRecorder
+    make_client: Callable[..., TakeOneClient], api: FakeAPI, sleeps: SleepRecorder
 ) -> None:
-    mock_api.get(USER_URL, status=503, body="", headers={"Retry-After": "5"}, repeat=True)
+    api.get(USER_URL, status=503, body="", headers={"Retry-After": "5"}, repeat=True)
     client = make_client(retry_after_cap=5)
     await cancel_when(sleeps.started, client.app_users.get("u1"))
     assert sleeps.delays == [5.0]
-    assert count_requests(mock_api) == 1
+    assert len(api.requests) == 1
 
 
 async def test_cancelling_during_a_request_propagates_and_is_not_retried(
-    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    client = make_client(base_url=live_api.url)
-    live_api.reply(200, USER, hang=True)
-    await cancel_when(live_api.arrived, client.app_users.get("u1"))
-    assert len(live_api.seen) == 1
+    api.get(USER_URL, payload=USER, hang=asyncio.Event())
+    api.get(USER_URL, payload=USER)
+    await cancel_when(api.arrived, client.app_users.get("u1"))
+    assert len(api.requests) == 1
 
 
 async def test_a_rate_limit_that_outlasts_the_retries_is_raised(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.post(USERS, status=429, body="", headers={"Retry-After": "1"}, repeat=True)
+    api.post(USERS, status=429, body="", headers={"Retry-After": "1"}, repeat=True)
     with pytest.raises(RateLimitError) as info:
         await client.app_users.create(external_id="42")
     assert info.value.retry_after == 1.0
-    assert count_requests(mock_api) == 3
+    assert len(api.requests) == 3

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
-from aioresponses import aioresponses as AioResponses
 
 from takeone_async import (
     APIConnectionError,
@@ -27,8 +25,16 @@ from takeone_async import (
     WaitTimeoutError,
 )
 from takeone_async import errors as errors_module
+from takeone_async.transport import TransportError
 from tests.conftest import API
-from tests.takeone_async.conftest import connector_error
+from tests.takeone_async.conftest import (
+    CONNECT_REFUSED,
+    CONNECT_TIMEOUT,
+    DROPPED,
+    READ_TIMEOUT,
+    FakeAPI,
+    chained,
+)
 
 PROJECT = "7e9612d9-f2c6-459a-9c64-7fa4792bbd2e"
 PUBLISH = f"{API}/projects/{PROJECT}/publish"
@@ -57,9 +63,9 @@ DETAIL = "project cannot be published (publishing_status=cannot_publish)"
     ],
 )
 async def test_each_status_raises_its_error_class_with_what_the_server_said(
-    client: TakeOneClient, mock_api: AioResponses, status: int, cls: type[APIStatusError]
+    client: TakeOneClient, api: FakeAPI, status: int, cls: type[APIStatusError]
 ) -> None:
-    mock_api.post(
+    api.post(
         PUBLISH, status=status, payload={"detail": DETAIL}, headers={"X-Request-Id": "req-123"}
     )
     with pytest.raises(cls) as info:
@@ -76,9 +82,9 @@ async def test_each_status_raises_its_error_class_with_what_the_server_said(
 
 
 async def test_a_rate_limit_error_carries_the_retry_after_hint(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.get(USER_URL, status=429, body="slow down", headers={"Retry-After": "7"})
+    api.get(USER_URL, status=429, body="slow down", headers={"Retry-After": "7"})
     with pytest.raises(RateLimitError) as info:
         await client.app_users.get("u1", max_retries=0)
     assert info.value.retry_after == 7.0
@@ -108,9 +114,9 @@ async def test_a_rate_limit_error_carries_the_retry_after_hint(
     ],
 )
 async def test_the_message_summarises_the_body(
-    client: TakeOneClient, mock_api: AioResponses, body: str, summary: str
+    client: TakeOneClient, api: FakeAPI, body: str, summary: str
 ) -> None:
-    mock_api.get(USER_URL, status=418, body=body)
+    api.get(USER_URL, status=418, body=body)
     with pytest.raises(APIStatusError) as info:
         await client.app_users.get("u1")
     assert str(info.value) == f"GET /api/v1/app_users/{{id}} -> 418: {summary}"
@@ -118,10 +124,10 @@ async def test_the_message_summarises_the_body(
 
 
 async def test_an_html_error_page_keeps_the_raw_text_and_no_json(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
     page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
-    mock_api.post(PUBLISH, status=502, body=page, content_type="text/html")
+    api.post(PUBLISH, status=502, body=page, headers={"Content-Type": "text/html"})
     with pytest.raises(ServerError) as info:
         await client.projects.publish(PROJECT)
     assert info.value.json is None
@@ -132,9 +138,9 @@ async def test_an_html_error_page_keeps_the_raw_text_and_no_json(
 
 @pytest.mark.parametrize("header", ["x-request-id", "X-Amzn-RequestId", "x-amz-cf-id", "CF-Ray"])
 async def test_the_request_id_is_read_from_the_usual_headers(
-    client: TakeOneClient, mock_api: AioResponses, header: str
+    client: TakeOneClient, api: FakeAPI, header: str
 ) -> None:
-    mock_api.get(USER_URL, status=404, body="", headers={header: "id-9"})
+    api.get(USER_URL, status=404, body="", headers={header: "id-9"})
     with pytest.raises(NotFoundError) as info:
         await client.app_users.get("u1")
     assert info.value.request_id == "id-9"
@@ -142,9 +148,9 @@ async def test_the_request_id_is_read_from_the_usual_headers(
 
 @pytest.mark.parametrize("body", [b"not json", b"<html>oops</html>", b"\xff\xfe\x00", b'{"id": '])
 async def test_a_2xx_body_that_is_not_json_is_an_invalid_response(
-    client: TakeOneClient, mock_api: AioResponses, body: bytes
+    client: TakeOneClient, api: FakeAPI, body: bytes
 ) -> None:
-    mock_api.get(USER_URL, status=200, body=body)
+    api.get(USER_URL, status=200, body=body)
     with pytest.raises(InvalidResponseError) as info:
         await client.app_users.get("u1")
     assert str(info.value).startswith(
@@ -153,7 +159,6 @@ async def test_a_2xx_body_that_is_not_json_is_an_invalid_response(
     assert (info.value.method, info.value.url) == ("GET", USER_URL)
 
 
-# (bigger bodies trip aioresponses' flow control, not the client)
 DEEP_BODIES = {
     "unclosed": b"[" * 50_000,
     "closed": b"[" * 20_000 + b"]" * 20_000,
@@ -164,11 +169,11 @@ DEEP_BODIES = {
 
 @pytest.mark.parametrize("name", DEEP_BODIES)
 async def test_a_2xx_body_nested_too_deeply_is_an_invalid_response(
-    client: TakeOneClient, mock_api: AioResponses, name: str
+    client: TakeOneClient, api: FakeAPI, name: str
 ) -> None:
     """json.loads raises RecursionError on deep nesting: it must come out as our error."""
-    mock_api.get(USER_URL, status=200, body=DEEP_BODIES[name])
-    mock_api.get(f"{API}/app_users", status=200, body=DEEP_BODIES[name])
+    api.get(USER_URL, status=200, body=DEEP_BODIES[name])
+    api.get(f"{API}/app_users", status=200, body=DEEP_BODIES[name])
     with pytest.raises(InvalidResponseError) as info:
         await client.app_users.get("u1")
     assert str(info.value).startswith(
@@ -183,13 +188,13 @@ async def test_a_2xx_body_nested_too_deeply_is_an_invalid_response(
 @pytest.mark.parametrize(("status", "cls"), [(400, BadRequestError), (503, ServerError)])
 async def test_an_error_body_nested_too_deeply_keeps_the_typed_error(
     client: TakeOneClient,
-    mock_api: AioResponses,
+    api: FakeAPI,
     name: str,
     status: int,
     cls: type[APIStatusError],
 ) -> None:
     body = DEEP_BODIES[name]
-    mock_api.get(USER_URL, status=status, body=body)
+    api.get(USER_URL, status=status, body=body)
     with pytest.raises(cls) as info:
         await client.app_users.get("u1", max_retries=0)
     assert info.value.status == status
@@ -219,12 +224,12 @@ async def test_an_error_body_nested_too_deeply_keeps_the_typed_error(
     ],
 )
 async def test_a_2xx_of_the_wrong_shape_names_the_call_and_the_json_path(
-    client: TakeOneClient, mock_api: AioResponses, body: Any, where: str, reason: str
+    client: TakeOneClient, api: FakeAPI, body: Any, where: str, reason: str
 ) -> None:
     if body is None:
-        mock_api.get(USER_URL, status=200, body="")
+        api.get(USER_URL, status=200, body="")
     else:
-        mock_api.get(USER_URL, status=200, payload=body)
+        api.get(USER_URL, status=200, payload=body)
     with pytest.raises(InvalidResponseError) as info:
         await client.app_users.get("u1")
     assert str(info.value) == (
@@ -235,30 +240,51 @@ async def test_a_2xx_of_the_wrong_shape_names_the_call_and_the_json_path(
 
 
 @pytest.mark.parametrize(
-    ("exception", "cls", "what"),
+    ("failure", "cls", "what"),
     [
-        (connector_error(), APIConnectionError, "could not connect"),
-        (aiohttp.ServerDisconnectedError(), APIConnectionError, "connection failed"),
-        (aiohttp.ClientPayloadError("truncated"), APIConnectionError, "connection failed"),
-        (aiohttp.ConnectionTimeoutError(), APITimeoutError, "connect timed out"),
-        (aiohttp.SocketTimeoutError(), APITimeoutError, "timed out after"),
-        (TimeoutError(), APITimeoutError, "timed out after"),
+        (CONNECT_REFUSED, APIConnectionError, "could not connect"),
+        (DROPPED, APIConnectionError, "connection failed"),
+        (CONNECT_TIMEOUT, APITimeoutError, "connect timed out"),
+        (READ_TIMEOUT, APITimeoutError, "timed out after"),
     ],
 )
 async def test_transport_failures_become_connection_or_timeout_errors(
     client: TakeOneClient,
-    mock_api: AioResponses,
-    exception: Exception,
+    api: FakeAPI,
+    failure: TransportError,
     cls: type[APIConnectionError],
     what: str,
 ) -> None:
-    mock_api.post(PUBLISH, exception=exception)
+    """The transport's description is kept in the message; its exception is not chained."""
+    api.post(PUBLISH, failure=failure)
     with pytest.raises(cls) as info:
         await client.projects.publish(PROJECT, max_retries=0)
     assert type(info.value) is cls
+    assert str(info.value) == f"POST /api/v1/projects/{{id}}/publish: {failure}"
     assert str(info.value).startswith(f"POST /api/v1/projects/{{id}}/publish: {what}")
     assert (info.value.method, info.value.url) == ("POST", PUBLISH)
-    assert info.value.__cause__ is exception
+    assert list(chained(info.value)) == [info.value]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "problem"),
+    [
+        ({"when": object()}, "Object of type object is not JSON serializable"),
+        ({"ratio": float("nan")}, "Out of range float values are not JSON compliant"),
+    ],
+)
+async def test_a_body_json_cannot_hold_is_refused_before_anything_is_sent(
+    client: TakeOneClient, api: FakeAPI, parameters: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(TakeOneValueError) as info:
+        await client.script_generations.create("c1", template="t1", parameters=parameters)
+    assert str(info.value).startswith(
+        "POST /api/v1/video_containers/{container_id}/script_generations: "
+        "the body cannot be sent as JSON ("
+    )
+    assert problem in str(info.value)
+    assert list(chained(info.value)) == [info.value]
+    assert api.requests == []
 
 
 def test_the_tree_matches_the_documented_hierarchy() -> None:

@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
-from aioresponses import aioresponses as AioResponses
 
 from takeone_async import (
     AppUser,
@@ -20,10 +19,9 @@ from takeone_async import (
 from tests.conftest import API, load_sample
 from tests.takeone_async.conftest import (
     AUTHORIZATION,
+    FakeAPI,
     collect_into,
-    count_requests,
     page_body,
-    sent,
     user_body,
 )
 
@@ -32,39 +30,37 @@ PAGE2 = f"{USERS}?page=2"
 PAGE3 = f"{USERS}?page=3"
 
 
-def _serve_three_pages(mock: AioResponses) -> None:
+def _serve_three_pages(api: FakeAPI) -> None:
     """u1,u2 | u3,u4 | u5 linked by absolute ``next`` URLs on the base URL's origin."""
-    mock.get(USERS, payload=page_body([user_body("u1"), user_body("u2")], PAGE2, count=5))
-    mock.get(PAGE2, payload=page_body([user_body("u3"), user_body("u4")], PAGE3, count=5))
-    mock.get(PAGE3, payload=page_body([user_body("u5")], None, count=5))
+    api.get(USERS, payload=page_body([user_body("u1"), user_body("u2")], PAGE2, count=5))
+    api.get(PAGE2, payload=page_body([user_body("u3"), user_body("u4")], PAGE3, count=5))
+    api.get(PAGE3, payload=page_body([user_body("u5")], None, count=5))
 
 
-async def test_iterates_items_across_several_pages(
-    client: TakeOneClient, mock_api: AioResponses
-) -> None:
-    _serve_three_pages(mock_api)
+async def test_iterates_items_across_several_pages(client: TakeOneClient, api: FakeAPI) -> None:
+    _serve_three_pages(api)
     users = [u async for u in client.app_users.list()]
     assert [u.id for u in users] == ["u1", "u2", "u3", "u4", "u5"]
     assert all(isinstance(u, AppUser) for u in users)
-    assert count_requests(mock_api) == 3
+    assert len(api.requests) == 3
     for url in (PAGE2, PAGE3):
-        (request,) = sent(mock_api, "GET", url)
+        (request,) = api.sent("GET", url)
         assert request.headers["Authorization"] == AUTHORIZATION
 
 
 async def test_a_list_call_fetches_nothing_until_iterated_and_one_page_at_a_time(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    _serve_three_pages(mock_api)
+    _serve_three_pages(api)
     call = client.app_users.list()
-    assert count_requests(mock_api) == 0
+    assert len(api.requests) == 0
     items = aiter(call)
     assert aiter(items) is items
     assert (await anext(items)).id == "u1"
     assert (await anext(items)).id == "u2"
-    assert count_requests(mock_api) == 1
+    assert len(api.requests) == 1
     assert (await anext(items)).id == "u3"
-    assert count_requests(mock_api) == 2
+    assert len(api.requests) == 2
 
 
 @pytest.mark.parametrize(
@@ -80,15 +76,15 @@ async def test_a_list_call_fetches_nothing_until_iterated_and_one_page_at_a_time
 )
 async def test_to_list_fetches_no_more_pages_than_needed(
     client: TakeOneClient,
-    mock_api: AioResponses,
+    api: FakeAPI,
     limit: int | None,
     ids: list[str],
     requests: int,
 ) -> None:
-    _serve_three_pages(mock_api)
+    _serve_three_pages(api)
     users = await client.app_users.list().to_list(limit=limit)
     assert [u.id for u in users] == ids
-    assert count_requests(mock_api) == requests
+    assert len(api.requests) == requests
 
 
 async def test_to_list_rejects_a_negative_limit(client: TakeOneClient) -> None:
@@ -97,77 +93,73 @@ async def test_to_list_rejects_a_negative_limit(client: TakeOneClient) -> None:
 
 
 async def test_first_page_reads_one_page_with_its_links(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    _serve_three_pages(mock_api)
+    _serve_three_pages(api)
     page = await client.app_users.list().first_page()
     assert isinstance(page, Page)
     assert (page.count, page.next, page.previous) == (5, PAGE2, None)
     assert [u.id for u in page.results] == ["u1", "u2"]
-    assert count_requests(mock_api) == 1
+    assert len(api.requests) == 1
 
 
-async def test_pages_yields_each_page_in_turn(
-    client: TakeOneClient, mock_api: AioResponses
-) -> None:
-    _serve_three_pages(mock_api)
+async def test_pages_yields_each_page_in_turn(client: TakeOneClient, api: FakeAPI) -> None:
+    _serve_three_pages(api)
     pages = [p async for p in client.app_users.list().pages()]
     assert [[u.id for u in p.results] for p in pages] == [["u1", "u2"], ["u3", "u4"], ["u5"]]
     assert [p.next for p in pages] == [PAGE2, PAGE3, None]
 
 
 async def test_every_iteration_starts_again_from_the_first_page(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.get(USERS, payload=page_body([user_body("u1")]), repeat=True)
+    api.get(USERS, payload=page_body([user_body("u1")]), repeat=True)
     call = client.app_users.list()
     assert [u.id async for u in call] == ["u1"]
     assert [u.id async for u in call] == ["u1"]
-    assert count_requests(mock_api) == 2
+    assert len(api.requests) == 2
 
 
-async def test_an_empty_list(client: TakeOneClient, mock_api: AioResponses) -> None:
-    mock_api.get(USERS, payload=page_body([]), repeat=True)
+async def test_an_empty_list(client: TakeOneClient, api: FakeAPI) -> None:
+    api.get(USERS, payload=page_body([]), repeat=True)
     assert [u async for u in client.app_users.list()] == []
     assert await client.app_users.list().to_list() == []
     page = await client.app_users.list().first_page()
     assert (page.results, page.count) == ((), 0)
 
 
-async def test_an_empty_page_in_the_middle_is_skipped(
-    client: TakeOneClient, mock_api: AioResponses
-) -> None:
-    mock_api.get(USERS, payload=page_body([], PAGE2))
-    mock_api.get(PAGE2, payload=page_body([user_body("u9")]))
+async def test_an_empty_page_in_the_middle_is_skipped(client: TakeOneClient, api: FakeAPI) -> None:
+    api.get(USERS, payload=page_body([], PAGE2))
+    api.get(PAGE2, payload=page_body([user_body("u9")]))
     assert [u.id async for u in client.app_users.list()] == ["u9"]
 
 
 @pytest.mark.parametrize("loop_to", [USERS, PAGE2])
 async def test_a_repeated_next_link_stops_with_a_clear_error(
-    client: TakeOneClient, mock_api: AioResponses, loop_to: str
+    client: TakeOneClient, api: FakeAPI, loop_to: str
 ) -> None:
-    mock_api.get(USERS, payload=page_body([user_body("u1")], PAGE2))
-    mock_api.get(PAGE2, payload=page_body([user_body("u2")], loop_to))
+    api.get(USERS, payload=page_body([user_body("u1")], PAGE2))
+    api.get(PAGE2, payload=page_body([user_body("u2")], loop_to))
     seen: list[AppUser] = []
     with pytest.raises(PaginationError, match=r"GET /api/v1/app_users: .* repeats a page"):
         await collect_into(client.app_users.list(), seen)
     assert [u.id for u in seen] == ["u1", "u2"]
-    assert count_requests(mock_api) == 2
+    assert len(api.requests) == 2
 
 
 async def test_the_documented_example_yields_its_users_then_refuses_the_foreign_next(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
     """The docs' page points ``next`` at api.dev.takeone.video: never sent our credentials."""
     documented = load_sample("fetch_app_users.response.json")
-    mock_api.get(USERS, payload=documented, repeat=True)
+    api.get(USERS, payload=documented, repeat=True)
     assert len(await client.app_users.list().to_list(limit=2)) == 2
     seen: list[AppUser] = []
     with pytest.raises(PaginationError, match="leaves the base URL's origin") as info:
         await collect_into(client.app_users.list(), seen)
     assert [u.id for u in seen] == [u["id"] for u in documented["results"]]
     assert "https://api.dev.takeone.video/api/v1/app_users" in str(info.value)
-    assert all(url.host == "api.takeone.video" for _, url in mock_api.requests)
+    assert all(request.url.host == "api.takeone.video" for request in api.requests)
 
 
 @pytest.mark.parametrize(
@@ -182,14 +174,49 @@ async def test_the_documented_example_yields_its_users_then_refuses_the_foreign_
     ],
 )
 async def test_a_next_link_to_another_scheme_host_or_port_is_refused(
-    client: TakeOneClient, mock_api: AioResponses, next_url: str
+    client: TakeOneClient, api: FakeAPI, next_url: str
 ) -> None:
-    mock_api.get(USERS, payload=page_body([user_body("u1")], next_url))
+    api.get(USERS, payload=page_body([user_body("u1")], next_url))
     pages = client.app_users.list().pages()
     assert [u.id for u in (await anext(pages)).results] == ["u1"]
     with pytest.raises(PaginationError, match="refusing to send credentials"):
         await anext(pages)
-    assert count_requests(mock_api) == 1
+    assert len(api.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("next_url", "shown"),
+    [
+        (
+            "https://user:pass@api.takeone.video/api/v1/app_users?page=2",
+            "https://user:***@api.takeone.video/api/v1/app_users?page=2",
+        ),
+        (
+            "https://t0ken@api.takeone.video/api/v1/app_users?page=2",
+            "https://***@api.takeone.video/api/v1/app_users?page=2",
+        ),
+        (
+            "//user:pass@api.takeone.video/api/v1/app_users?page=2",
+            "//user:***@api.takeone.video/api/v1/app_users?page=2",
+        ),
+    ],
+)
+async def test_a_next_link_with_credentials_of_its_own_is_refused_before_it_is_sent(
+    client: TakeOneClient, api: FakeAPI, next_url: str, shown: str
+) -> None:
+    """On the base URL's origin too: aiohttp would refuse to combine them with our Basic
+    credentials, and whatever it did, those are not ours to send."""
+    api.get(USERS, payload=page_body([user_body("u1")], next_url))
+    seen: list[AppUser] = []
+    with pytest.raises(PaginationError) as info:
+        await collect_into(client.app_users.list(), seen)
+    assert str(info.value) == (
+        f"GET /api/v1/app_users: the next page link {shown!r} carries credentials of its own; "
+        "refusing to follow it"
+    )
+    assert "pass" not in str(info.value)
+    assert [u.id for u in seen] == ["u1"]
+    assert len(api.requests) == 1
 
 
 @pytest.mark.parametrize(
@@ -201,18 +228,18 @@ async def test_a_next_link_to_another_scheme_host_or_port_is_refused(
     ],
 )
 async def test_a_next_link_on_the_same_origin_is_followed(
-    client: TakeOneClient, mock_api: AioResponses, next_url: str
+    client: TakeOneClient, api: FakeAPI, next_url: str
 ) -> None:
-    mock_api.get(USERS, payload=page_body([user_body("u1")], next_url))
-    mock_api.get(urljoin(USERS, next_url), payload=page_body([user_body("u2")]))
+    api.get(USERS, payload=page_body([user_body("u1")], next_url))
+    api.get(urljoin(USERS, next_url), payload=page_body([user_body("u2")]))
     assert [u.id async for u in client.app_users.list()] == ["u1", "u2"]
 
 
 async def test_list_items_keep_unknown_enum_values_and_fields(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
     body = page_body([{"id": "p1", "state": "archived", "new_thing": 1}])
-    mock_api.get(f"{API}/projects", payload=body)
+    api.get(f"{API}/projects", payload=body)
     (project,) = await client.projects.list().to_list()
     assert isinstance(project, Project)
     assert project.state == "archived"
@@ -231,9 +258,9 @@ async def test_list_items_keep_unknown_enum_values_and_fields(
     ],
 )
 async def test_a_page_of_the_wrong_shape_names_the_call_and_the_path(
-    client: TakeOneClient, mock_api: AioResponses, body: Any, where: str
+    client: TakeOneClient, api: FakeAPI, body: Any, where: str
 ) -> None:
-    mock_api.get(USERS, payload=body)
+    api.get(USERS, payload=body)
     with pytest.raises(InvalidResponseError) as info:
         await client.app_users.list().to_list()
     assert info.value.path == where

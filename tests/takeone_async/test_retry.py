@@ -1,4 +1,5 @@
-"""The pure retry rules: what may be retried, back-off with full jitter, Retry-After parsing."""
+"""The pure retry rules: what may be retried, the one back-off function, the attempts of one
+operation under a deadline, Retry-After parsing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from takeone_async._retry import Failure, RetryPolicy, parse_retry_after
+from takeone_async.retry import Attempts, Failure, RetryPolicy, backoff, parse_retry_after
 
 NOW = datetime(2025, 7, 25, 20, 0, 0, tzinfo=UTC)
 
@@ -87,7 +88,22 @@ RETRYABLE = {
     "PUT": {"not_sent", "connection", "timeout", 429, 500, 502, 503, 504},
     "POST": {"not_sent", 429},
 }
-CASES = ["not_sent", "connection", "timeout", 400, 401, 404, 409, 429, 500, 501, 502, 503, 504]
+CASES = [
+    "not_sent",
+    "connection",
+    "timeout",
+    "unsendable",
+    400,
+    401,
+    404,
+    409,
+    429,
+    500,
+    501,
+    502,
+    503,
+    504,
+]
 
 
 @pytest.mark.parametrize("method", RETRYABLE)
@@ -98,3 +114,88 @@ def test_what_each_method_may_retry(method: str, case: str | int) -> None:
     else:
         failure, status = Failure(case), None
     assert RetryPolicy().should_retry(method, failure, status) is (case in RETRYABLE[method])
+
+
+@pytest.mark.parametrize(
+    ("jitter", "low", "high"), [(1.0, 0.0, 1.0), (0.5, 0.5, 1.0), (0.0, 1.0, 1.0)]
+)
+def test_backoff_jitter_is_the_random_share_of_the_step(
+    jitter: float, low: float, high: float
+) -> None:
+    """Full jitter (the client), equal jitter (the webhooks worker), none (the sandbox)."""
+    rng = random.Random(99)
+    for retry, step in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (5, 8.0), (6, 8.0)]:
+        delays = [backoff(retry, 0.5, 8.0, jitter=jitter, rng=rng) for _ in range(200)]
+        assert all(step * low <= d <= step * high for d in delays)
+        if jitter:
+            assert min(delays) < step * (low + 0.1 * jitter)
+            assert max(delays) > step * (high - 0.1 * jitter)
+
+
+@pytest.mark.parametrize("retry", [0, -3, 1])
+def test_backoff_before_the_first_retry_is_the_base(retry: int) -> None:
+    assert backoff(retry, 0.5, 8.0, jitter=0) == 0.5
+
+
+@pytest.mark.parametrize("retry", [64, 1024, 10**9])
+def test_backoff_of_a_huge_retry_number_is_the_cap(retry: int) -> None:
+    assert backoff(retry, 0.5, 8.0, jitter=0) == 8.0
+    assert backoff(retry, 0.0, 8.0, jitter=0) == 0.0
+
+
+def test_the_policy_and_the_worker_share_the_backoff() -> None:
+    from webhooks.worker import Backoff
+
+    policy = RetryPolicy(backoff_base=0.5, backoff_cap=8.0)
+    for retry in range(1, 8):
+        assert policy.delay(retry, rng=random.Random(retry)) == backoff(
+            retry, 0.5, 8.0, rng=random.Random(retry)
+        )
+        assert Backoff(base=0.5, cap=8.0).delay(retry, random.Random(retry)) == backoff(
+            retry, 0.5, 8.0, jitter=0.5, rng=random.Random(retry)
+        )
+
+
+class Clock:
+    """A clock that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_attempts_allow_a_wait_until_the_limit_is_reached() -> None:
+    attempts = Attempts(RetryPolicy(retry_after_cap=60), limit=3)
+    assert attempts.time_left() is None
+    delays = []
+    for _ in range(3):
+        attempts.start()
+        delays.append(attempts.next_delay(retry_after=2.0))
+    assert delays == [2.0, 2.0, None]
+    assert attempts.made == 3
+
+
+def test_attempts_refuse_a_wait_that_ends_at_or_past_the_deadline() -> None:
+    clock = Clock()
+    attempts = Attempts(RetryPolicy(retry_after_cap=60), limit=10, deadline=5.0, clock=clock)
+    attempts.start()
+    assert attempts.time_left() == 5.0
+    assert attempts.next_delay(retry_after=4.9) == 4.9
+    assert attempts.next_delay(retry_after=5.0) is None
+    clock.now += 4.5
+    assert attempts.time_left() == pytest.approx(0.5)
+    assert attempts.next_delay(retry_after=0.4) == 0.4
+    assert attempts.next_delay(retry_after=0.5) is None
+    clock.now += 1
+    assert attempts.time_left() == pytest.approx(-0.5)
+    assert attempts.next_delay(retry_after=0.0) is None
+
+
+def test_attempts_use_the_policys_back_off_without_a_hint() -> None:
+    attempts = Attempts(RetryPolicy(backoff_base=0.5, backoff_cap=8.0), limit=5)
+    attempts.start()
+    attempts.start()
+    delay = attempts.next_delay(rng=random.Random(3))
+    assert delay == backoff(2, 0.5, 8.0, rng=random.Random(3))

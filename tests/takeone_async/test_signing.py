@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from takeone_async._signing import decode_secret, sign, signature_header
+from takeone_async.signing import decode_secret, sign, signature_header
 
 KEY = b"a 24-byte signing key!!!"
 SECRET = "whsec_" + base64.b64encode(KEY).decode()

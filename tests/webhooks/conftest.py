@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from takeone_async._signing import decode_secret, signature_header
+from takeone_async.signing import decode_secret, signature_header
 from tests.conftest import load_sample
 from webhooks import QueryToken, WebhookEvent, WebhookRouter, parse_event
 from webhooks.aiohttp import add_webhook_route

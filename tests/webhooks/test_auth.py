@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from takeone_async._signing import decode_secret, signature_header
+from takeone_async.signing import decode_secret, signature_header
 from tests.webhooks.conftest import OLD_SECRET, SECRET
 from webhooks import (
     AnyOf,

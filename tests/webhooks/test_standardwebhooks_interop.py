@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from takeone_async._signing import decode_secret, signature_header
+from takeone_async.signing import decode_secret, signature_header
 from tests.conftest import sample_bytes
 from tests.webhooks.conftest import SAMPLE
 from webhooks import RequestView, StandardWebhooksSignature

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from takeone_async import cli
+from takeone_async import cli, signing
 from takeone_async.cli import CommandError
 from takeone_async.sandbox import sample_event
 from webhooks import cli as webhooks_cli
@@ -49,7 +49,7 @@ async def listening(capsys: pytest.CaptureFixture[str], *argv: str) -> AsyncIter
 async def send(*argv: str) -> int:
     args = args_of("send", *argv)
     return await webhooks_cli.send(
-        args, [webhooks_cli._signing.decode_secret(args.secret)] if args.secret else []
+        args, [signing.decode_secret(args.secret)] if args.secret else []
     )
 
 

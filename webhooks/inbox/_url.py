@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from takeone_async._http import redact_url
+from takeone_async.urls import redact_url
 
 from ._errors import InboxError
 from ._memory import MemoryInbox

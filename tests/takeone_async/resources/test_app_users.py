@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import pytest
-from aioresponses import aioresponses as AioResponses
 from yarl import URL
 
 from takeone_async import (
@@ -19,16 +16,14 @@ from takeone_async import (
     TakeOneClient,
     TakeOneValueError,
 )
-from takeone_async.resources import app_users as app_users_module
 from tests.conftest import API
 from tests.takeone_async.conftest import (
-    LiveAPI,
+    CONNECT_REFUSED,
+    DROPPED,
+    READ_TIMEOUT,
+    FakeAPI,
     SleepRecorder,
-    connector_error,
-    count_requests,
-    only_request,
     page_body,
-    sent,
     user_body,
 )
 
@@ -50,25 +45,25 @@ FIELDS = {"given_name": "Ada", "family_name": "L", "email_address": "a@x.io"}
     ],
 )
 async def test_update_sends_only_the_fields_given(
-    client: TakeOneClient, mock_api: AioResponses, fields: dict[str, Any], body: dict[str, Any]
+    client: TakeOneClient, api: FakeAPI, fields: dict[str, Any], body: dict[str, Any]
 ) -> None:
-    mock_api.put(f"{USERS}/u1", payload=user_body("u1"))
+    api.put(f"{USERS}/u1", payload=user_body("u1"))
     await client.app_users.update("u1", **fields)
-    assert only_request(mock_api, "PUT", f"{USERS}/u1").json == body
+    assert api.only_request("PUT", f"{USERS}/u1").json == body
 
 
 async def test_create_with_no_field_sends_an_empty_object(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.post(USERS, status=201, payload=user_body("u1"))
+    api.post(USERS, status=201, payload=user_body("u1"))
     await client.app_users.create()
-    assert only_request(mock_api, "POST", USERS).json == {}
+    assert api.only_request("POST", USERS).json == {}
 
 
 async def test_find_by_external_id_picks_the_oldest_exact_match(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.get(
+    api.get(
         LOOKUP,
         payload=page_body(
             [
@@ -85,22 +80,22 @@ async def test_find_by_external_id_picks_the_oldest_exact_match(
 
 
 async def test_get_or_create_returns_the_existing_user_without_creating(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.get(LOOKUP, payload=page_body([ADA]))
+    api.get(LOOKUP, payload=page_body([ADA]))
     user = await client.app_users.get_or_create(external_id="42", **FIELDS)
     assert user.id == "u-ada"
-    assert sent(mock_api, "POST", USERS) == []
+    assert api.sent("POST", USERS) == []
 
 
 async def test_get_or_create_creates_when_no_user_has_the_external_id(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.get(LOOKUP, payload=page_body([]))
-    mock_api.post(USERS, status=201, payload=ADA)
+    api.get(LOOKUP, payload=page_body([]))
+    api.post(USERS, status=201, payload=ADA)
     user = await client.app_users.get_or_create(external_id="42", **FIELDS)
     assert user.id == "u-ada"
-    (create,) = sent(mock_api, "POST", USERS)
+    (create,) = api.sent("POST", USERS)
     assert create.json == {"external_id": "42", **FIELDS}
 
 
@@ -113,35 +108,35 @@ async def test_get_or_create_creates_when_no_user_has_the_external_id(
             "status": 409,
             "payload": {"external_id": ["app user with this external id already exists."]},
         },
-        {"exception": aiohttp.ServerDisconnectedError()},
-        {"exception": aiohttp.SocketTimeoutError()},
-        {"exception": connector_error()},
+        {"failure": DROPPED},
+        {"failure": READ_TIMEOUT},
+        {"failure": CONNECT_REFUSED},
     ],
 )
 async def test_get_or_create_looks_up_again_after_a_create_that_may_have_stored_the_user(
-    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder, failure: dict[str, Any]
+    client: TakeOneClient, api: FakeAPI, sleeps: SleepRecorder, failure: dict[str, Any]
 ) -> None:
     """The create failed after the server (or a concurrent caller) stored the user: the second
     look-up finds it."""
-    mock_api.get(LOOKUP, payload=page_body([]))
-    mock_api.post(USERS, **failure)
-    mock_api.get(LOOKUP, payload=page_body([ADA]))
+    api.get(LOOKUP, payload=page_body([]))
+    api.post(USERS, **failure)
+    api.get(LOOKUP, payload=page_body([ADA]))
     user = await client.app_users.get_or_create(external_id="42", **FIELDS)
     assert user.id == "u-ada"
-    assert len(sent(mock_api, "POST", USERS)) == 1
-    assert len(sent(mock_api, "GET", LOOKUP)) == 2
+    assert len(api.sent("POST", USERS)) == 1
+    assert len(api.sent("GET", LOOKUP)) == 2
     assert len(sleeps.delays) == 1
 
 
 async def test_get_or_create_honours_retry_after_on_429(
-    client: TakeOneClient, mock_api: AioResponses, sleeps: SleepRecorder
+    client: TakeOneClient, api: FakeAPI, sleeps: SleepRecorder
 ) -> None:
-    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
-    mock_api.post(USERS, status=429, body="", headers={"Retry-After": "0.03"})
-    mock_api.post(USERS, status=201, payload=ADA)
+    api.get(LOOKUP, payload=page_body([]), repeat=True)
+    api.post(USERS, status=429, body="", headers={"Retry-After": "0.03"})
+    api.post(USERS, status=201, payload=ADA)
     assert (await client.app_users.get_or_create(external_id="42")).id == "u-ada"
     assert sleeps.delays == [0.03]
-    assert len(sent(mock_api, "POST", USERS)) == 2
+    assert len(api.sent("POST", USERS)) == 2
 
 
 @pytest.mark.parametrize(
@@ -156,39 +151,39 @@ async def test_get_or_create_honours_retry_after_on_429(
 )
 async def test_get_or_create_raises_once_its_attempts_are_exhausted(
     make_client: Callable[..., TakeOneClient],
-    mock_api: AioResponses,
+    api: FakeAPI,
     make: dict[str, Any],
     call: dict[str, Any],
     posts: int,
 ) -> None:
     """``attempts`` defaults to max_retries + 1, the client's or the call's."""
-    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
-    mock_api.post(USERS, status=500, body="boom", repeat=True)
+    api.get(LOOKUP, payload=page_body([]), repeat=True)
+    api.post(USERS, status=500, body="boom", repeat=True)
     client = make_client(**make)
     with pytest.raises(ServerError):
         await client.app_users.get_or_create(external_id="42", **call)
-    assert len(sent(mock_api, "POST", USERS)) == posts
-    assert len(sent(mock_api, "GET", LOOKUP)) == posts
+    assert len(api.sent("POST", USERS)) == posts
+    assert len(api.sent("GET", LOOKUP)) == posts
 
 
 async def test_get_or_create_raises_a_rejected_create_at_once(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
-    mock_api.post(USERS, status=400, payload={"email_address": ["Enter a valid email address."]})
+    api.get(LOOKUP, payload=page_body([]), repeat=True)
+    api.post(USERS, status=400, payload={"email_address": ["Enter a valid email address."]})
     with pytest.raises(BadRequestError, match=r"email_address: Enter a valid email address\."):
         await client.app_users.get_or_create(external_id="42", email_address="nope")
-    assert count_requests(mock_api) == 2
+    assert len(api.requests) == 2
 
 
 async def test_get_or_create_exhausted_by_rate_limits_raises_the_rate_limit(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
-    mock_api.post(USERS, status=429, body="", repeat=True)
+    api.get(LOOKUP, payload=page_body([]), repeat=True)
+    api.post(USERS, status=429, body="", repeat=True)
     with pytest.raises(RateLimitError):
         await client.app_users.get_or_create(external_id="42", attempts=2)
-    assert len(sent(mock_api, "POST", USERS)) == 2
+    assert len(api.sent("POST", USERS)) == 2
 
 
 ODD_EXTERNAL_IDS = ["a/b", "member?id=7", "..", "#42", "x/../y", "ü 1"]
@@ -196,24 +191,22 @@ ODD_EXTERNAL_IDS = ["a/b", "member?id=7", "..", "#42", "x/../y", "ü 1"]
 
 @pytest.mark.parametrize("external_id", ODD_EXTERNAL_IDS)
 async def test_external_ids_only_bad_in_a_path_are_sent_as_the_query_parameter(
-    live_api: LiveAPI, make_client: Callable[..., TakeOneClient], external_id: str
+    client: TakeOneClient, api: FakeAPI, external_id: str
 ) -> None:
     """``external_id`` is the platform's own key, never part of a path: list,
     find_by_external_id and get_or_create send any non-empty string, encoded, as the filter."""
     found = user_body("u-odd", external_id)
-    live_api.reply(200, page_body([found]))
-    live_api.reply(200, page_body([found]))
-    live_api.reply(200, page_body([found]))
-    client = make_client(base_url=live_api.url)
+    api.get(
+        str(URL(USERS).with_query(external_id=external_id)), payload=page_body([found]), repeat=True
+    )
     assert [u.id async for u in client.app_users.list(external_id=external_id)] == ["u-odd"]
     user = await client.app_users.find_by_external_id(external_id)
     assert user is not None
     assert user.external_id == external_id
     assert (await client.app_users.get_or_create(external_id=external_id)).id == "u-odd"
-    assert len(live_api.seen) == 3
-    for method, path_qs, _ in live_api.seen:
-        url = URL(path_qs)
-        assert (method, url.path, dict(url.query)) == (
+    assert len(api.requests) == 3
+    for request in api.requests:
+        assert (request.method, request.url.path, dict(request.url.query)) == (
             "GET",
             "/api/v1/app_users",
             {"external_id": external_id},
@@ -222,14 +215,14 @@ async def test_external_ids_only_bad_in_a_path_are_sent_as_the_query_parameter(
 
 @pytest.mark.parametrize("external_id", ODD_EXTERNAL_IDS)
 async def test_create_and_update_send_any_external_id_in_the_body(
-    client: TakeOneClient, mock_api: AioResponses, external_id: str
+    client: TakeOneClient, api: FakeAPI, external_id: str
 ) -> None:
-    mock_api.post(USERS, status=201, payload=user_body("u1", external_id))
-    mock_api.put(f"{USERS}/u1", payload=user_body("u1", external_id))
+    api.post(USERS, status=201, payload=user_body("u1", external_id))
+    api.put(f"{USERS}/u1", payload=user_body("u1", external_id))
     assert (await client.app_users.create(external_id=external_id)).external_id == external_id
     assert (await client.app_users.update("u1", external_id=external_id)).external_id == external_id
-    assert only_one(sent(mock_api, "POST", USERS)).json == {"external_id": external_id}
-    assert only_one(sent(mock_api, "PUT", f"{USERS}/u1")).json == {"external_id": external_id}
+    assert only_one(api.sent("POST", USERS)).json == {"external_id": external_id}
+    assert only_one(api.sent("PUT", f"{USERS}/u1")).json == {"external_id": external_id}
 
 
 def only_one(requests: list[Any]) -> Any:
@@ -238,29 +231,28 @@ def only_one(requests: list[Any]) -> Any:
 
 
 async def test_get_or_create_passes_call_options_to_each_request(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
-    mock_api.get(LOOKUP, payload=page_body([]))
-    mock_api.post(USERS, status=201, payload=ADA)
+    api.get(LOOKUP, payload=page_body([]))
+    api.post(USERS, status=201, payload=ADA)
     user = await client.app_users.get_or_create(
         external_id="42", timeout=7.5, connect_timeout=2.0, **FIELDS
     )
     assert user.id == "u-ada"
-    timeouts = [call.kwargs["timeout"] for calls in mock_api.requests.values() for call in calls]
-    assert [(t.total, t.connect) for t in timeouts] == [(7.5, 2.0), (7.5, 2.0)]
+    assert [(r.timeout, r.connect_timeout) for r in api.requests] == [(7.5, 2.0), (7.5, 2.0)]
 
 
 async def test_get_or_create_deadline_stops_before_a_wait_it_cannot_afford(
-    make_client: Callable[..., TakeOneClient], mock_api: AioResponses, sleeps: SleepRecorder
+    make_client: Callable[..., TakeOneClient], api: FakeAPI, sleeps: SleepRecorder
 ) -> None:
     """A Retry-After beyond the operation's deadline raises at once instead of sleeping."""
-    mock_api.get(LOOKUP, payload=page_body([]), repeat=True)
-    mock_api.post(USERS, status=429, body="", headers={"Retry-After": "5"}, repeat=True)
+    api.get(LOOKUP, payload=page_body([]), repeat=True)
+    api.post(USERS, status=429, body="", headers={"Retry-After": "5"}, repeat=True)
     client = make_client(retry_after_cap=60)
     with pytest.raises(RateLimitError):
         await client.app_users.get_or_create(external_id="42", deadline=2.0)
     assert sleeps.delays == []
-    assert len(sent(mock_api, "POST", USERS)) == 1
+    assert len(api.sent("POST", USERS)) == 1
 
 
 @pytest.mark.parametrize(
@@ -272,36 +264,43 @@ async def test_get_or_create_deadline_stops_before_a_wait_it_cannot_afford(
     ],
 )
 async def test_get_or_create_rejects_bad_options_before_any_request(
-    client: TakeOneClient, mock_api: AioResponses, options: dict[str, Any], message: str
+    client: TakeOneClient, api: FakeAPI, options: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(TakeOneValueError, match=message):
         await client.app_users.get_or_create(external_id="42", **options)
-    assert count_requests(mock_api) == 0
+    assert len(api.requests) == 0
 
 
 async def test_get_or_create_deadline_bounds_the_whole_operation(
-    live_api: LiveAPI, make_client: Callable[..., TakeOneClient]
+    make_client: Callable[..., TakeOneClient], api: FakeAPI
 ) -> None:
-    """A create that hangs uses up the deadline; get_or_create then raises, not looking again."""
-    live_api.reply(200, page_body([]))
-    live_api.reply(201, ADA, hang=True)
-    client = make_client(base_url=live_api.url, timeout=10)
-    with pytest.raises(APITimeoutError, match=r"POST /api/v1/app_users: timed out"):
-        await client.app_users.get_or_create(external_id="42", deadline=1.0)
-    assert [method for method, _, _ in live_api.seen] == ["GET", "POST"]
+    """A create that stalls uses up the deadline; get_or_create then raises, not looking again."""
+    api.get(LOOKUP, payload=page_body([]), repeat=True)
+    api.post(USERS, stall=True, repeat=True)
+    client = make_client(timeout=10)
+    with pytest.raises(APITimeoutError, match=r"POST /api/v1/app_users: timed out after 0\.2s"):
+        await client.app_users.get_or_create(external_id="42", deadline=0.2)
+    assert [r.method for r in api.requests] == ["GET", "POST"]
+    assert api.requests[1].timeout <= 0.2
 
 
-def test_get_or_create_names_itself_when_its_deadline_is_spent_between_requests() -> None:
-    spent = time.monotonic() - 0.01
-    with pytest.raises(APITimeoutError, match=r"^app_users.get_or_create: deadline of 1.5s"):
-        app_users_module._remaining("app_users.get_or_create", spent, 1.5, 2)
-    assert 0 < app_users_module._remaining("x", time.monotonic() + 5, 5, 1) <= 5
+async def test_get_or_create_names_itself_when_its_deadline_is_spent_between_requests(
+    client: TakeOneClient, api: FakeAPI
+) -> None:
+    """The look-up answered, but too late to leave time for the create."""
+    api.get(LOOKUP, payload=page_body([]), late=0.15)
+    with pytest.raises(
+        APITimeoutError, match=r"^app_users.get_or_create: deadline of 0.1s exceeded after 0 "
+    ) as info:
+        await client.app_users.get_or_create(external_id="42", deadline=0.1)
+    assert (info.value.method, info.value.url) == ("", "")
+    assert api.sent("POST", USERS) == []
 
 
 async def test_get_or_create_deadline_none_lifts_the_clients_deadline_for_each_request(
-    make_client: Callable[..., TakeOneClient], mock_api: AioResponses
+    make_client: Callable[..., TakeOneClient], api: FakeAPI
 ) -> None:
-    mock_api.get(LOOKUP, payload=page_body([ADA]))
+    api.get(LOOKUP, payload=page_body([ADA]))
     client = make_client(deadline=30)
     seen: list[Any] = []
     real = client.app_users.find_by_external_id
@@ -316,10 +315,10 @@ async def test_get_or_create_deadline_none_lifts_the_clients_deadline_for_each_r
 
 
 async def test_get_or_create_max_retries_applies_to_its_look_ups(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
     """``max_retries=0``: a failing look-up is not retried either."""
-    mock_api.get(LOOKUP, status=503, body="later", repeat=True)
+    api.get(LOOKUP, status=503, body="later", repeat=True)
     with pytest.raises(ServerError):
         await client.app_users.get_or_create(external_id="42", max_retries=0)
-    assert len(sent(mock_api, "GET", LOOKUP)) == 1
+    assert len(api.sent("GET", LOOKUP)) == 1

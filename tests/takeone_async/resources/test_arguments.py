@@ -6,12 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses as AioResponses
 
-from takeone_async import TakeOneClient, TakeOneValueError
-from takeone_async._client import CallOptions
+from takeone_async import CallOptions, TakeOneClient, TakeOneValueError
 from takeone_async._http import CALL_OPTIONS
-from tests.takeone_async.conftest import count_requests, invoke
+from tests.takeone_async.conftest import FakeAPI, invoke
 
 BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
     "empty id": (
@@ -147,14 +145,14 @@ BAD_CALLS: dict[str, tuple[Callable[[TakeOneClient], Any], str]] = {
 
 @pytest.mark.parametrize("name", BAD_CALLS)
 async def test_bad_arguments_are_rejected_before_any_request(
-    client: TakeOneClient, mock_api: AioResponses, name: str
+    client: TakeOneClient, api: FakeAPI, name: str
 ) -> None:
     call, message = BAD_CALLS[name]
     with pytest.raises(TakeOneValueError) as info:
         await invoke(lambda: call(client))
     assert message in str(info.value)
     assert isinstance(info.value, ValueError)
-    assert count_requests(mock_api) == 0
+    assert len(api.requests) == 0
 
 
 def test_the_option_names_checked_are_the_call_options() -> None:
@@ -219,11 +217,11 @@ def test_a_rejected_base_url_is_not_echoed_with_its_secrets(base_url: str, shown
 
 
 async def test_update_names_an_unknown_keyword_rather_than_asking_for_a_field(
-    client: TakeOneClient, mock_api: AioResponses
+    client: TakeOneClient, api: FakeAPI
 ) -> None:
     with pytest.raises(TakeOneValueError, match=r"app_users.update: unknown argument\(s\) bogus"):
         await client.app_users.update("u1", bogus=1)  # type: ignore[call-arg]
-    assert count_requests(mock_api) == 0
+    assert len(api.requests) == 0
 
 
 def test_a_base_url_that_is_not_a_string_is_named_by_its_type_only() -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import attrs
 import pytest
-from aioresponses import aioresponses as AioResponses
 
 from takeone_async import (
     AppUser,
@@ -25,7 +24,7 @@ from takeone_async import (
 )
 from takeone_async.converter import unstructure
 from tests.conftest import API, load_sample
-from tests.takeone_async.conftest import AUTHORIZATION, USER_AGENT, only_request
+from tests.takeone_async.conftest import AUTHORIZATION, USER_AGENT, FakeAPI
 
 USER = "5f8c9d8e-84d6-4dc2-bf08-c1bdb28ac25f"
 CONTAINER = "3f3248ab-d6ad-4658-afe1-6b5c39218859"
@@ -295,16 +294,16 @@ def _check_result(endpoint: Endpoint, result: Any, documented: Any) -> None:
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS.values(), ids=ENDPOINTS.keys())
 async def test_endpoint_sends_the_documented_request_and_structures_the_answer(
-    endpoint: Endpoint, client: TakeOneClient, mock_api: AioResponses
+    endpoint: Endpoint, client: TakeOneClient, api: FakeAPI
 ) -> None:
     url = API + endpoint.path
     documented = load_sample(endpoint.response)
-    mock_api.add(url, endpoint.method, status=endpoint.status, payload=documented)
+    api.add(url, endpoint.method, status=endpoint.status, payload=documented)
     body = load_sample(endpoint.request) if endpoint.request else None
 
     result = await endpoint.call(client, body)
 
-    request = only_request(mock_api, endpoint.method, url)
+    request = api.only_request(endpoint.method, url)
     assert request.url.path == "/api/v1" + endpoint.path.split("?")[0]
     assert request.json == body
     assert request.headers["Authorization"] == AUTHORIZATION
@@ -314,11 +313,11 @@ async def test_endpoint_sends_the_documented_request_and_structures_the_answer(
 
 @pytest.mark.parametrize("display_name", [{}, {"organization_display_name": None}])
 async def test_a_project_without_a_display_name_does_not_send_one(
-    client: TakeOneClient, mock_api: AioResponses, display_name: dict[str, Any]
+    client: TakeOneClient, api: FakeAPI, display_name: dict[str, Any]
 ) -> None:
-    mock_api.post(f"{API}/projects", status=201, payload={"id": PROJECT})
+    api.post(f"{API}/projects", status=201, payload={"id": PROJECT})
     await client.projects.create(user=USER, video_container=CONTAINER, **display_name)
-    request = only_request(mock_api, "POST", f"{API}/projects")
+    request = api.only_request("POST", f"{API}/projects")
     assert request.json == {"user": USER, "video_container": CONTAINER}
 
 

@@ -9,7 +9,7 @@ import pytest
 import standardwebhooks
 
 import webhooks
-from takeone_async import Project, TakeOneValueError, VideoContainer, _signing
+from takeone_async import Project, TakeOneValueError, VideoContainer, signing
 from takeone_async.converter import structure
 from takeone_async.sandbox import build_event, encode_event, sample_event, stale_event
 from takeone_async.sandbox._events import delivery_headers, new_message_id
@@ -50,7 +50,7 @@ def test_signed_headers_verify_with_the_standardwebhooks_package() -> None:
     body = sample_bytes("webhook_project_published.json")
     msg_id, now = new_message_id(), int(datetime.now(UTC).timestamp())
     headers = delivery_headers(
-        body, msg_id=msg_id, timestamp=now, keys=[_signing.decode_secret(SECRET)]
+        body, msg_id=msg_id, timestamp=now, keys=[signing.decode_secret(SECRET)]
     )
     assert headers["webhook-id"] == msg_id
     assert msg_id.startswith("msg_")

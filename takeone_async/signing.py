@@ -1,5 +1,12 @@
-"""Standard Webhooks signing (https://www.standardwebhooks.com): pure, shared by the sandbox
-that signs deliveries and the ``webhooks`` package that verifies them."""
+"""Standard Webhooks signing (https://www.standardwebhooks.com): pure and public, shared by the
+sandbox that signs deliveries, ``takeone_async.testing`` and the ``webhooks`` package that
+verifies them.
+
+::
+
+    key = decode_secret("whsec_...")
+    header = signature_header([key], msg_id, timestamp, body)  # the webhook-signature value
+"""
 
 from __future__ import annotations
 
