@@ -19,6 +19,7 @@ import math
 import os
 import signal
 import sys
+import textwrap
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -28,12 +29,15 @@ from .errors import TakeOneError
 __all__ = [
     "COMMANDS_GROUP",
     "CommandError",
+    "HelpFormatter",
     "add_command",
+    "add_command_parser",
     "add_sandbox",
     "add_server_arguments",
     "build_parser",
     "listen_error",
     "main",
+    "name_clash",
     "os_reason",
     "port_number",
     "positive_int",
@@ -130,25 +134,64 @@ def _probability(value: str) -> float:
     return number
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``--help`` for every ``takeone`` command: the description and examples as written, and
+    each option's default said one way, ``(default: X)``, where it has one worth saying."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            not action.option_strings
+            or "%(default)" in text
+            or default is None
+            or default is False
+            or default == []
+            or default is argparse.SUPPRESS
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def add_command_parser(
+    commands: Any, name: str, *, help: str, description: str, examples: Sequence[str] = ()
+) -> argparse.ArgumentParser:
+    """A subcommand parser with the ``takeone`` help style: a description, then examples."""
+    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples) if examples else None
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help,
+        description=textwrap.fill(description, 88),
+        epilog=epilog,
+        formatter_class=HelpFormatter,
+    )
+    return parser
+
+
 def add_server_arguments(parser: argparse.ArgumentParser, port: int) -> None:
     """``--host`` (loopback by default) and ``--port`` for a command that listens."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
-    parser.add_argument(
-        "--port",
-        type=port_number,
-        default=port,
-        help="port (default %(default)s; 0: any free port)",
-    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind")
+    parser.add_argument("--port", type=port_number, default=port, help="port; 0: any free port")
 
 
 def add_sandbox(commands: Any) -> None:
     """``takeone sandbox``: the emulator on loopback until interrupted."""
     from .sandbox._server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
-    parser = commands.add_parser(
+    parser = add_command_parser(
+        commands,
         "sandbox",
         help="run a local TakeOne API that sends real webhooks",
-        description="Run the TakeOne sandbox until interrupted (Ctrl-C or SIGTERM).",
+        description=(
+            "Run a local TakeOne API (all 25 endpoints, the project life cycle) that POSTs real "
+            "webhooks to --webhook-url, until Ctrl-C or SIGTERM. Point a client at the printed "
+            "URL with the --client-id and --client-secret below. Each delivery attempt is one "
+            "line on stderr."
+        ),
+        examples=[
+            "takeone sandbox --webhook-url 'http://127.0.0.1:8788/webhooks?token=dev-token'",
+            "takeone sandbox --port 0 --publish-delay 0.1 --fault-rate 0.2 --fault-seed 7",
+        ],
     )
     add_server_arguments(parser, 8787)
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="Basic auth user")
@@ -160,9 +203,13 @@ def add_sandbox(commands: Any) -> None:
         action="append",
         default=[],
         metavar="URL",
-        help="POST events here (repeatable)",
+        help="POST every event here; repeatable (default: none)",
     )
-    parser.add_argument("--signing-secret", metavar="whsec_...", help="sign deliveries")
+    parser.add_argument(
+        "--signing-secret",
+        metavar="whsec_...",
+        help="sign deliveries the Standard Webhooks way (default: unsigned)",
+    )
     parser.add_argument(
         "--publish-delay", type=_seconds, default=1.0, help="seconds publishing takes"
     )
@@ -188,12 +235,13 @@ async def serve_sandbox(
     """Run the sandbox the arguments describe until ``until()`` returns."""
     from . import signing
     from .sandbox import Faults, Sandbox
-    from .sandbox._sender import log_deliveries, shown_url
-    from .urls import is_http_url
+    from .sandbox._sender import log_deliveries
+    from .urls import is_http_url, redact_url
 
     for url in args.webhook_url:
         if not is_http_url(url):
-            raise CommandError(f"--webhook-url must be an http(s) URL, got {shown_url(url)!r:.80}")
+            shown = redact_url(url, path_token=None)
+            raise CommandError(f"--webhook-url must be an http(s) URL, got {shown!r:.80}")
     if args.signing_secret is not None:
         try:
             signing.decode_secret(args.signing_secret)
@@ -230,20 +278,40 @@ async def serve_sandbox(
 def add_command(commands: Any, entry_point: importlib.metadata.EntryPoint) -> None:
     """Add the command an entry point of :data:`COMMANDS_GROUP` registers; if its package
     cannot be imported, a command of that name that says so when run."""
+    package = entry_point.module.partition(".")[0]
+    reason = name_clash(package, entry_point.dist.name if entry_point.dist else None)
+    if reason is None:
+        try:
+            register = entry_point.load()
+        except ImportError as exc:
+            reason = f"the {package} package cannot be imported ({exc})"
+        else:
+            register(commands)
+            return
+    parser = commands.add_parser(entry_point.name, help=f"(unavailable: the {package} package)")
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def unavailable(_: argparse.Namespace) -> int:
+        raise CommandError(str(reason))
+
+    parser.set_defaults(run=unavailable, command_name=entry_point.name)
+
+
+def name_clash(package: str, owner: str | None) -> str | None:
+    """Why ``package`` cannot be trusted, or None: an unrelated distribution of the same name
+    (on PyPI, ``webhooks`` is another project) installs over the same folder."""
     try:
-        register = entry_point.load()
-    except ImportError as exc:
-        package = entry_point.module.partition(".")[0]
-        reason = str(exc)
-        parser = commands.add_parser(entry_point.name, help=f"(unavailable: the {package} package)")
-        parser.add_argument("rest", nargs=argparse.REMAINDER)
-
-        def unavailable(_: argparse.Namespace) -> int:
-            raise CommandError(f"the {package} package cannot be imported ({reason})")
-
-        parser.set_defaults(run=unavailable, command_name=entry_point.name)
-        return
-    register(commands)
+        other = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    if owner is not None and other.name.replace("_", "-").lower() == owner.lower():
+        return None
+    return (
+        f"the unrelated package '{other.name} {other.version}' is installed over the "
+        f"'{package}' package of {owner or 'takeone-async'} (both use the import name "
+        f"'{package}'); fix: pip uninstall -y {other.name} && pip install --force-reinstall "
+        "--no-deps <your takeone-async clone>"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,12 +11,14 @@ from urllib.parse import urlsplit, urlunsplit
 __all__ = ["is_http_url", "redact_url"]
 
 
-def redact_url(url: str, *, path_token: bool = False, keep_query: bool = False) -> str:
+def redact_url(url: str, *, path_token: bool | None = False, keep_query: bool = False) -> str:
     """``url`` with the password and every query value hidden: what logs and messages may show.
 
     ``path_token=True`` hides the final path segment too (the last non-empty one), where a
     receiver authenticating with a path token (``webhooks.PathToken``) keeps its secret:
     ``http://127.0.0.1:8080/hooks/<secret>`` shows as ``http://127.0.0.1:8080/hooks/***``.
+    ``path_token=None`` does so only for a URL with neither a query nor credentials, where a
+    webhook secret can only be in the path (for a webhook URL whose receiver is unknown).
     ``keep_query=True`` shows the query as it is (for URLs whose query holds only options).
     A URL too broken to split shows only its scheme and host part, never what may be secret.
     """
@@ -26,6 +28,8 @@ def redact_url(url: str, *, path_token: bool = False, keep_query: bool = False) 
     except ValueError:
         before_query = url.partition("?")[0].partition("#")[0]
         scheme, sep, rest = before_query.rpartition("://")
+        if path_token is None:
+            path_token = not ("?" in url or "@" in rest)
         rest = rest.partition("/")[0] if path_token else rest
         return f"{scheme}{sep}{'***@' if '@' in rest else ''}{rest.rpartition('@')[2]}"
     userinfo, at, host = parts.netloc.rpartition("@")
@@ -41,6 +45,8 @@ def redact_url(url: str, *, path_token: bool = False, keep_query: bool = False) 
             if item
         )
     )
+    if path_token is None:
+        path_token = not (parts.query or at)
     path = _hide_final_segment(parts.path) if path_token else parts.path
     if (netloc, path, query) == (parts.netloc, parts.path, parts.query) and not parts.fragment:
         return url  # nothing hidden: as given (urlunsplit would rewrite sqlite:////abs paths)
@@ -50,7 +56,7 @@ def redact_url(url: str, *, path_token: bool = False, keep_query: bool = False) 
 def _hide_final_segment(path: str) -> str:
     trimmed = path.rstrip("/")
     head, slash, segment = trimmed.rpartition("/")
-    if not segment:
+    if not (slash and segment):  # no path segment at all ("not a url"): nothing to hide
         return path
     return f"{head}{slash}***{path[len(trimmed) :]}"
 

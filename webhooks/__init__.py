@@ -5,9 +5,16 @@ then parse), which any other web framework can call as well. The modules exporte
 (events, parsing, receiving, auth, router, filters) do not use aiohttp, and importing
 ``webhooks`` loads none; :mod:`webhooks.aiohttp`, :mod:`webhooks.cli` and
 :mod:`webhooks.reconcile` (through ``TakeOneClient``) do.
+
+The import name ``webhooks`` is also that of an unrelated project on PyPI; installed in the same
+environment, the two overwrite each other's files, so importing this package then warns in one
+line with the fix.
 """
 
+import warnings
+
 from takeone_async import __version__
+from takeone_async.cli import name_clash
 
 from ._json import delivery_key
 from .auth import (
@@ -73,3 +80,7 @@ __all__ = [
     "parse_event",
     "receive",
 ]
+
+_clash = name_clash(__name__, "takeone-async")
+if _clash is not None:
+    warnings.warn(_clash, RuntimeWarning, stacklevel=2)

@@ -173,13 +173,13 @@ def add_send(subcommands: Any) -> None:
 
 def _shown(url: str) -> str:
     """``url`` as the command prints it (often into a CI log): no password or query value, and
-    for a URL without a query, whose secret if any is a path token, no final path segment."""
-    return redact_url(url, path_token="?" not in url)
+    for a URL without either, whose secret if any is a path token, no final path segment."""
+    return redact_url(url, path_token=None)
 
 
 def run_send(args: argparse.Namespace) -> int:
     if not is_http_url(args.url):
-        raise CommandError(f"--url must be an http(s) URL, got {_shown(str(args.url))!r:.80}")
+        raise CommandError(f"--url must be an http(s) URL, got {_shown(args.url)!r:.80}")
     keys = []
     if args.secret:
         try:

@@ -10,6 +10,7 @@ import os
 import shlex
 import signal
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -150,6 +151,51 @@ def test_without_the_webhooks_package_its_commands_say_so(
     line = error_line(capsys, ["webhooks", "listen"])
     assert line.startswith("takeone webhooks: the webhooks package cannot be imported (")
     assert "webhooks.cli" in line
+
+
+def an_unrelated_webhooks_distribution(where: Path) -> dict[str, str]:
+    """An environment in which PyPI's unrelated ``webhooks`` 0.4.2 appears installed."""
+    info = where / "webhooks-0.4.2.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: webhooks\nVersion: 0.4.2\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(where), str(ROOT)])}
+
+
+def test_an_unrelated_webhooks_package_is_named_with_the_fix_in_one_line(tmp_path: Path) -> None:
+    """PyPI's ``webhooks`` shares our import name: the command says so instead of failing on
+    what that package imports."""
+    done = subprocess.run(
+        [sys.executable, "-m", "takeone_async", "webhooks", "listen"],
+        env=an_unrelated_webhooks_distribution(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(
+        "takeone webhooks: the unrelated package 'webhooks 0.4.2' is installed over the "
+        "'webhooks' package of takeone-async"
+    )
+    assert "pip uninstall -y webhooks && pip install --force-reinstall" in done.stderr
+
+
+def test_importing_webhooks_beside_the_unrelated_package_warns_with_the_fix(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import webhooks; print(webhooks.parse_event.__name__)"],
+        env=an_unrelated_webhooks_distribution(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "parse_event\n")
+    [warning] = [line for line in done.stderr.splitlines() if "RuntimeWarning" in line]
+    assert "the unrelated package 'webhooks 0.4.2'" in warning
+    assert "pip uninstall -y webhooks" in warning
 
 
 def test_the_webhooks_commands_come_from_the_entry_point_group() -> None:

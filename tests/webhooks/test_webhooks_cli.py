@@ -166,7 +166,7 @@ def test_command_line_errors_are_one_line(
         ),
         (
             ["send", "project_published", "--url", "http://u:s3@[::1/h"],
-            "takeone webhooks send: --url must be an http(s) URL, got 'http://***@[::1'",
+            "takeone webhooks send: --url must be an http(s) URL, got 'http://***@[::1/h'",
         ),
     ]
     for argv, line in cases:
