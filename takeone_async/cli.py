@@ -316,7 +316,19 @@ def name_clash(package: str, owner: str | None) -> str | None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command line: ``sandbox`` and the commands of :data:`COMMANDS_GROUP`."""
-    parser = argparse.ArgumentParser(prog="takeone", description="TakeOne tools.")
+    parser = argparse.ArgumentParser(
+        prog="takeone",
+        description=(
+            "Tools for the TakeOne video API: a local sandbox of the API that sends real "
+            "webhooks, and the webhook commands (COMMAND --help for each)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  takeone sandbox --webhook-url 'http://127.0.0.1:8788/webhooks?token=dev-token'\n"
+            "  takeone webhooks listen --port 8788 --token dev-token"
+        ),
+        formatter_class=HelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_sandbox(commands)

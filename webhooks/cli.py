@@ -17,6 +17,7 @@ from typing import Any
 from takeone_async import signing
 from takeone_async.cli import (
     CommandError,
+    add_command_parser,
     add_server_arguments,
     listen_error,
     os_reason,
@@ -54,10 +55,19 @@ __all__ = [
 
 def register(commands: Any) -> None:
     """Add ``webhooks`` and its subcommands to the ``takeone`` subparsers."""
-    parser = commands.add_parser(
+    parser = add_command_parser(
+        commands,
         "webhooks",
-        help="receive or send TakeOne webhooks",
-        description="Receive or send TakeOne webhooks while developing a receiver.",
+        help="receive, send, store and handle TakeOne webhooks",
+        description=(
+            "Receive or send TakeOne webhooks while developing a receiver; run workers over a "
+            "durable inbox, replay its dead letters, catch up after an outage."
+        ),
+        examples=[
+            "takeone webhooks listen --token dev-token",
+            "takeone webhooks send project_published --url 'http://127.0.0.1:8788/webhooks?token=dev-token'",
+            "takeone webhooks worker --inbox sqlite:///inbox.db --router myapp.hooks:router",
+        ],
     )
     subcommands = parser.add_subparsers(dest="webhooks_command", metavar="COMMAND", required=True)
     for add in SUBCOMMANDS:
@@ -86,16 +96,28 @@ def describe(event: WebhookEvent) -> str:
 
 def add_listen(subcommands: Any) -> None:
     """``takeone webhooks listen``: print each event received, one line each."""
-    parser = subcommands.add_parser(
+    parser = add_command_parser(
+        subcommands,
         "listen",
         help="run a receiver that prints each event",
-        description="Receive webhooks and print one line per event until interrupted.",
+        description=(
+            "Receive webhooks on http://HOST:PORT/PATH and print one line per event until "
+            "Ctrl-C or SIGTERM (the takeone sandbox's --webhook-url can point here)."
+        ),
+        examples=[
+            "takeone webhooks listen --port 8788 --token dev-token",
+            "takeone webhooks listen --path /hooks --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ],
     )
     add_server_arguments(parser, 8788)
-    parser.add_argument("--path", default="/webhooks", help="route (default %(default)s)")
-    parser.add_argument("--token", help="require ?token=TOKEN in the URL")
+    parser.add_argument("--path", default="/webhooks", help="route")
     parser.add_argument(
-        "--secret", metavar="whsec_...", help="require a Standard Webhooks signature"
+        "--token", help="require ?token=TOKEN in the URL (default: no token needed)"
+    )
+    parser.add_argument(
+        "--secret",
+        metavar="whsec_...",
+        help="require a Standard Webhooks signature (default: none)",
     )
     parser.set_defaults(run=run_listen, command_name="webhooks listen")
 
@@ -156,17 +178,32 @@ async def serve_listen(
 
 def add_send(subcommands: Any) -> None:
     """``takeone webhooks send TYPE --url URL``: POST the documented sample event."""
-    parser = subcommands.add_parser(
+    parser = add_command_parser(
+        subcommands,
         "send",
         help="POST a sample event to a receiver",
-        description="POST a documented-shape sample event (timestamped now) to a receiver.",
+        description=(
+            "POST a documented-shape sample event (timestamped now) to a receiver and print its "
+            "answer; exits 1 unless the receiver answers 2xx."
+        ),
+        examples=[
+            "takeone webhooks send project_published --url 'http://127.0.0.1:8788/webhooks?token=dev-token'",
+            "takeone webhooks send project_status_change --url http://127.0.0.1:8080/hooks/TOKEN"
+            " --project-id p-1",
+        ],
     )
     parser.add_argument("type", choices=EVENT_TYPES, metavar="TYPE", help=", ".join(EVENT_TYPES))
-    parser.add_argument("--url", required=True, help="the receiver's URL (token included)")
-    parser.add_argument("--secret", metavar="whsec_...", help="sign it the Standard Webhooks way")
-    parser.add_argument("--project-id", help="the project id to put in the event")
+    parser.add_argument("--url", required=True, help="the receiver's URL, its token included")
     parser.add_argument(
-        "--timeout", type=positive_seconds, default=10.0, help="seconds (default %(default)s)"
+        "--secret",
+        metavar="whsec_...",
+        help="sign it the Standard Webhooks way (default: unsigned)",
+    )
+    parser.add_argument(
+        "--project-id", help="the project id to put in the event (default: the sample's)"
+    )
+    parser.add_argument(
+        "--timeout", type=positive_seconds, default=10.0, help="seconds to wait for the answer"
     )
     parser.set_defaults(run=run_send, command_name="webhooks send")
 

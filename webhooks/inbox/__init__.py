@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InboxError, InboxSchemaError
+from ._errors import InboxError, InboxMissingError, InboxSchemaError
 from ._memory import MemoryInbox
 from ._sqlite import SQLiteInbox
 from ._types import DeadLetter, Delivery, Inbox, InboxCounts, ProjectMark, StaleRecord
@@ -26,6 +26,7 @@ __all__ = [
     "Inbox",
     "InboxCounts",
     "InboxError",
+    "InboxMissingError",
     "InboxSchemaError",
     "MemoryInbox",
     "ProjectMark",

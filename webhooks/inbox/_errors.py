@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import WebhookError
 
-__all__ = ["InboxError", "InboxSchemaError"]
+__all__ = ["InboxError", "InboxMissingError", "InboxSchemaError"]
 
 
 class InboxError(WebhookError):
@@ -15,3 +15,7 @@ class InboxError(WebhookError):
 
 class InboxSchemaError(InboxError):
     """The storage holds something this version cannot use (a newer schema, not an inbox)."""
+
+
+class InboxMissingError(InboxError):
+    """``open_inbox(url, create=False)`` found no inbox there (a SQLite file that does not exist)."""

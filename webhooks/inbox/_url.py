@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from takeone_async.urls import redact_url
 
-from ._errors import InboxError
+from ._errors import InboxError, InboxMissingError
 from ._memory import MemoryInbox
 from ._sqlite import SQLiteInbox
 
@@ -39,10 +40,14 @@ def _options(query: str, where: str) -> dict[str, Any]:
     return options
 
 
-def open_inbox(url: str) -> Inbox:
+def open_inbox(url: str, *, create: bool = True) -> Inbox:
     """``sqlite:///relative.db``, ``sqlite:////absolute.db``, ``redis://host:6379/0`` (also
     ``rediss://``) or ``memory://``; options go in the query (``?stream=...&group=...``,
-    ``?visibility_timeout=30``, ``?synchronous=NORMAL``)."""
+    ``?visibility_timeout=30``, ``?synchronous=NORMAL``).
+
+    ``create=False`` refuses a SQLite file that does not exist yet (:class:`InboxMissingError`),
+    for tools that read an inbox a receiver made: a mistyped path would otherwise be a new,
+    empty inbox."""
     scheme, _, rest = url.partition("://")
     where = f"open_inbox({redact(url)!r})"
     if not rest and scheme != "memory":
@@ -52,6 +57,11 @@ def open_inbox(url: str) -> Inbox:
         if scheme == "sqlite":
             if not path.startswith("/") or path == "/":
                 raise InboxError(f"{where}: expected sqlite:///path/to/inbox.db")
+            if not create and not os.path.exists(path[1:]):
+                raise InboxMissingError(
+                    f"{where}: no inbox at {path[1:]!r}: the file does not exist (a receiver "
+                    "with this inbox creates it when it starts)"
+                )
             return SQLiteInbox(path[1:], **_options(query, where))
         if scheme in ("redis", "rediss", "unix"):
             from ._redis import RedisStreamInbox

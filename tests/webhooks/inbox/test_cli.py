@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from takeone_async import TakeOneClient
-from takeone_async.cli import main
+from takeone_async.cli import CommandError, main
 from takeone_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests.webhooks.inbox import cli_router
 from tests.webhooks.inbox.support import (
@@ -24,7 +25,7 @@ from tests.webhooks.inbox.support import (
     spawn,
     stop_process,
 )
-from webhooks.inbox import SQLiteInbox
+from webhooks.inbox import MemoryInbox, SQLiteInbox
 from webhooks.inbox import _cli as inbox_cli
 
 pytestmark = pytest.mark.timeout(60)
@@ -79,6 +80,123 @@ def test_dead_letters_list_shows_one_line_each(
     assert capsys.readouterr().out.splitlines()[-1] == "1 dead letter(s)"
 
 
+@pytest.mark.parametrize("length", [8, 12])
+def test_dead_letters_replay_takes_a_key_prefix_as_the_worker_logs_it(
+    tmp_path: Path, inbox_url: str, capsys: pytest.CaptureFixture[str], length: int
+) -> None:
+    """The worker logs ``dead-lettered <first 12 characters>``: that (or 8) is enough."""
+    keys = fill(tmp_path / "inbox.db", dead=2)
+    assert run("dead-letters", "replay", "--inbox", inbox_url, keys[1][:length]) == 0
+    assert capsys.readouterr().out == "replayed 1 dead letter(s)\n"
+    assert [k for k in keys if k not in dead_keys(tmp_path / "inbox.db")] == [keys[1]]
+
+
+def test_dead_letters_replay_refuses_a_prefix_shorter_than_8(
+    tmp_path: Path, inbox_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = fill(tmp_path / "inbox.db", dead=1)
+    assert run("dead-letters", "replay", "--inbox", inbox_url, keys[0][:7]) == 1
+    assert capsys.readouterr().err == (
+        "takeone webhooks dead-letters replay: a delivery key prefix needs 8 or more "
+        f"characters, got {keys[0][:7]!r}\n"
+    )
+    assert counts(tmp_path / "inbox.db").dead == 1
+
+
+async def test_a_prefix_naming_several_dead_letters_is_refused() -> None:
+    inbox = MemoryInbox()
+    async with inbox:
+        for i in range(2):
+            await inbox.append(project_event(f"p{i}", i))
+        for delivery in await inbox.claim("w", 2):
+            await inbox.dead_letter(delivery, "boom")
+        keys = [letter.key for letter in await inbox.dead_letters()]
+        common = os.path.commonprefix(keys)
+        with pytest.raises(CommandError, match=r"names 2 dead letters: give more of the key"):
+            await inbox_cli._dead_letter_keys(inbox, [common])
+        assert await inbox_cli._dead_letter_keys(inbox, [keys[0], keys[0][:9]]) == [keys[0]]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["dead-letters", "list"],
+        ["dead-letters", "replay", "--all"],
+        ["worker", "--router", "tests.webhooks.inbox.cli_router:router"],
+        ["reconcile"],
+    ],
+    ids=["list", "replay", "worker", "reconcile"],
+)
+def test_an_inbox_file_that_does_not_exist_is_refused_not_created(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mistyped path must not look like an empty inbox (and leave a new file behind)."""
+    monkeypatch.setenv("TAKEONE_CLIENT_ID", "id")
+    monkeypatch.setenv("TAKEONE_CLIENT_SECRET", "secret")
+    missing = tmp_path / "nope.db"
+    assert run(*command, "--inbox", f"sqlite:///{missing}") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"no inbox at '{missing}': the file does not exist" in err
+    hint = "or pass --create" if command[0] in ("worker", "reconcile") else "check the path"
+    assert err.rstrip().endswith(hint)
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["dead-letters", "list"],
+        ["worker", "--router", "tests.webhooks.inbox.cli_router:router"],
+        ["reconcile"],
+    ],
+    ids=["list", "worker", "reconcile"],
+)
+def test_memory_inbox_is_refused_where_it_cannot_work(
+    capsys: pytest.CaptureFixture[str], command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAKEONE_CLIENT_ID", "id")
+    monkeypatch.setenv("TAKEONE_CLIENT_SECRET", "secret")
+    assert run(*command, "--inbox", "memory://") == 1
+    assert "--inbox memory:// is empty in every new process" in capsys.readouterr().err
+
+
+def test_reconcile_with_create_makes_the_inbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--create`` opens a new SQLite inbox (here the API is unreachable, after the create)."""
+    monkeypatch.setenv("TAKEONE_CLIENT_ID", "id")
+    monkeypatch.setenv("TAKEONE_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("TAKEONE_BASE_URL", f"http://127.0.0.1:{free_port()}")
+    path = tmp_path / "new.db"
+    run("reconcile", "--inbox", f"sqlite:///{path}", "--create")
+    assert path.is_file()
+    assert counts(path).dead == 0
+
+
+def test_the_inbox_commands_help_gives_a_description_defaults_and_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for command in (["dead-letters", "list"], ["dead-letters", "replay"], ["worker"]):
+        with pytest.raises(SystemExit):
+            run(*command, "--help")
+        text = capsys.readouterr().out
+        assert "examples:\n  takeone webhooks " + " ".join(command) in text
+        assert "(default: warning)" in text
+        assert "default %" not in text and "(default " not in text
+
+
+def dead_keys(path: Path) -> list[str]:
+    async def go() -> list[str]:
+        async with SQLiteInbox(path) as inbox:
+            return [letter.key for letter in await inbox.dead_letters()]
+
+    return asyncio.run(go())
+
+
 def test_dead_letters_replay_by_key_or_all(
     tmp_path: Path, inbox_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,7 +205,7 @@ def test_dead_letters_replay_by_key_or_all(
     assert capsys.readouterr().out == "replayed 1 dead letter(s)\n"
     assert counts(tmp_path / "inbox.db").dead == 2
     assert run("dead-letters", "replay", "--inbox", inbox_url, keys[0]) == 1
-    assert "1 key(s) are not dead letters" in capsys.readouterr().err
+    assert f"{keys[0]} is not a dead letter (see dead-letters list)" in capsys.readouterr().err
     assert run("dead-letters", "replay", "--inbox", inbox_url, "--all") == 0
     assert counts(tmp_path / "inbox.db").dead == 0
     assert run("dead-letters", "replay", "--inbox", inbox_url) == 1
@@ -227,7 +345,7 @@ def test_reconcile_appends_once_for_each_moved_project(
     sandbox_url: str, inbox_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     container = make_projects(3)
-    assert run("reconcile", "--inbox", inbox_url, "--video-container", container) == 0
+    assert run("reconcile", "--inbox", inbox_url, "--create", "--video-container", container) == 0
     assert capsys.readouterr().out == "checked 3 project(s), appended 3 reconciled event(s)\n"
     assert run("reconcile", "--inbox", inbox_url) == 0
     assert capsys.readouterr().out == "checked 3 project(s), appended 0 reconciled event(s)\n"
@@ -240,7 +358,7 @@ def test_reconcile_on_an_interval_until_sigterm(
     make_projects(2)
     log = tmp_path / "reconcile.log"
     process = spawn(
-        ["-m", "takeone_async", "webhooks", "reconcile", "--inbox", inbox_url, "--interval", "0.1",
+        ["-m", "takeone_async", "webhooks", "reconcile", "--inbox", inbox_url, "--create", "--interval", "0.1",
          "--log-level", "info"],
         log=log,
     )  # fmt: skip
@@ -299,7 +417,7 @@ def test_reconcile_with_a_bad_base_url_is_one_line(
             "redis://:topsecret@h:port/0",
             "open_inbox('redis://:***@h:port/0'): RedisStreamInbox: Port could not",
         ),
-        ("sqlite:////nonexistent-dir/inbox.db", "unable to open database file"),
+        ("sqlite:////nonexistent-dir/inbox.db", "the file does not exist"),
         ("redis://:topsecret@127.0.0.1:1/0", "Redis inbox 'takeone:webhooks' (open): Connection"),
     ],
 )
