@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,9 +110,8 @@ async def test_a_prefix_naming_several_dead_letters_is_refused() -> None:
         for delivery in await inbox.claim("w", 2):
             await inbox.dead_letter(delivery, "boom")
         keys = [letter.key for letter in await inbox.dead_letters()]
-        common = os.path.commonprefix(keys)
         with pytest.raises(CommandError, match=r"names 2 dead letters: give more of the key"):
-            await inbox_cli._dead_letter_keys(inbox, [common])
+            await inbox_cli._dead_letter_keys(inbox, [""])  # every key starts with ""
         assert await inbox_cli._dead_letter_keys(inbox, [keys[0], keys[0][:9]]) == [keys[0]]
 
 
@@ -186,7 +184,8 @@ def test_the_inbox_commands_help_gives_a_description_defaults_and_examples(
         text = capsys.readouterr().out
         assert "examples:\n  takeone webhooks " + " ".join(command) in text
         assert "(default: warning)" in text
-        assert "default %" not in text and "(default " not in text
+        assert "default %" not in text
+        assert "(default " not in text
 
 
 def dead_keys(path: Path) -> list[str]:
