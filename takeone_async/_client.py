@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "CallOptions", "TakeOneClient"]
 
 DEFAULT_BASE_URL = "https://api.takeone.video"
+_API_PREFIX = "/api/v1"  # every endpoint's path starts with it
 logger = logging.getLogger("takeone_async")
 T = TypeVar("T")
 
@@ -66,6 +67,10 @@ class TakeOneClient:
     aiohttp (configured by ``session``, ``trace_configs`` and ``max_connections``, and imported
     on first use), or the ``transport`` given, such as a
     :class:`~takeone_async.transport.MockTransport` in tests.
+
+    ``base_url`` is the API's origin (``https://api.takeone.video``, or a sandbox's URL); the
+    client adds ``/api/v1/...`` itself, so a ``base_url`` copied with ``/api/v1`` at its end
+    works the same.
     """
 
     def __init__(
@@ -131,7 +136,7 @@ class TakeOneClient:
                 "transport; give them or a transport, not both"
             )
         self.client_id = client_id
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/").removesuffix(_API_PREFIX)
         self._defaults = _Settings(
             timeout,
             connect_timeout,

@@ -299,7 +299,8 @@ def status_error(
         data: Any = json.loads(text) if text.strip() else None
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack allows
         data = None
-    message = f"{call.name} -> {status}: {_summary(text, data)}"
+    where = f" at {call.url}" if status == 404 else ""  # which URL was not found
+    message = f"{call.name} -> {status}{where}: {_summary(text, data)}"
     cls = status_error_class(status)
     kwargs: dict[str, Any] = {
         "status": status,

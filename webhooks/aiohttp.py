@@ -276,8 +276,14 @@ async def _store(inbox: SupportsAppend, event: WebhookEvent) -> web.Response:
         stored = await inbox.append(event)
     except WebhookPayloadError:
         raise  # a payload the inbox cannot key (see delivery_key): 400
-    except Exception:
-        logger.exception("could not store %s in the inbox", event.describe())
+    except Exception as exc:  # one line at WARNING, the traceback at DEBUG
+        logger.warning(
+            "could not store %s in the inbox (answered 503): %s: %s",
+            event.describe(),
+            type(exc).__name__,
+            exc,
+        )
+        logger.debug("the inbox's append failed", exc_info=True)
         return web.Response(status=503, text="could not store the event")
     if not stored:
         logger.info("%s is already in the inbox", event.describe())

@@ -275,3 +275,14 @@ def test_a_mock_transport_says_what_answers() -> None:
         return Response(200)
 
     assert repr(MockTransport(handler)) == f"MockTransport({handler!r})"
+
+
+@pytest.mark.parametrize("suffix", ["/api/v1", "/api/v1/"])
+async def test_a_base_url_copied_with_api_v1_at_its_end_reaches_the_same_endpoints(
+    make_client: Callable[..., TakeOneClient], api: FakeAPI, suffix: str
+) -> None:
+    """``TAKEONE_BASE_URL=http://host/api/v1`` must not request ``/api/v1/api/v1/...``."""
+    api.get(f"{API}/app_users/u1", payload=user_body("u1"))
+    client = make_client(base_url=BASE_URL + suffix)
+    assert client.base_url == BASE_URL
+    assert (await client.app_users.get("u1")).id == "u1"

@@ -368,13 +368,20 @@ async def test_inbox_mode_rejects_a_bad_payload_without_storing_it(serve: Serve)
     assert inbox.stored == {}
 
 
-async def test_inbox_failure_gets_503(serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+async def test_inbox_failure_gets_503_and_one_warning_line_with_the_reason(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The reason at WARNING in one line; the traceback only at DEBUG."""
+    caplog.set_level(logging.DEBUG, logger="webhooks")
     client = await serve(None, inbox=FakeInbox(fail=OSError("disk full")))
     assert await post(client, event_body()) == (503, "could not store the event")
-    assert (
-        f"could not store project_published event for project {PROJECT_ID} in the inbox"
-        in caplog.messages
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.getMessage() == (
+        f"could not store project_published event for project {PROJECT_ID} in the inbox "
+        "(answered 503): OSError: disk full"
     )
+    assert warning.exc_info is None
+    assert [r.levelno for r in caplog.records if r.exc_info] == [logging.DEBUG]
 
 
 class UnkeyableInbox:
