@@ -170,12 +170,20 @@ class TakeOneClient:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Self:
-        """Build a client from TAKEONE_CLIENT_ID, TAKEONE_CLIENT_SECRET and TAKEONE_BASE_URL."""
+        """Build a client from TAKEONE_CLIENT_ID, TAKEONE_CLIENT_SECRET and TAKEONE_BASE_URL.
+
+        Without TAKEONE_BASE_URL (or ``base_url=``) the client talks to the production API, and
+        says so in the ``takeone_async`` log at INFO; for a sandbox, set it to the sandbox's URL.
+        """
         env = os.environ if environ is None else environ
         missing = [k for k in ("TAKEONE_CLIENT_ID", "TAKEONE_CLIENT_SECRET") if not env.get(k)]
         if missing:
             raise TakeOneValueError(
                 f"TakeOneClient.from_env: set {' and '.join(missing)} in the environment"
+            )
+        if "base_url" not in kwargs and not env.get("TAKEONE_BASE_URL"):
+            logger.info(
+                "TAKEONE_BASE_URL is not set: using the production API, %s", DEFAULT_BASE_URL
             )
         kwargs.setdefault("base_url", env.get("TAKEONE_BASE_URL") or DEFAULT_BASE_URL)
         return cls(env["TAKEONE_CLIENT_ID"], env["TAKEONE_CLIENT_SECRET"], **kwargs)

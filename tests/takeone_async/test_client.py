@@ -286,3 +286,17 @@ async def test_a_base_url_copied_with_api_v1_at_its_end_reaches_the_same_endpoin
     client = make_client(base_url=BASE_URL + suffix)
     assert client.base_url == BASE_URL
     assert (await client.app_users.get("u1")).id == "u1"
+
+
+def test_from_env_says_when_it_falls_back_to_the_production_api(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="takeone_async")
+    env = {"TAKEONE_CLIENT_ID": CLIENT_ID, "TAKEONE_CLIENT_SECRET": CLIENT_SECRET}
+    assert TakeOneClient.from_env(env).base_url == DEFAULT_BASE_URL
+    assert caplog.messages == [
+        f"TAKEONE_BASE_URL is not set: using the production API, {DEFAULT_BASE_URL}"
+    ]
+    caplog.clear()
+    TakeOneClient.from_env({**env, "TAKEONE_BASE_URL": BASE_URL})
+    assert caplog.messages == []
