@@ -34,7 +34,7 @@ wait
 
 
 def example(name: str) -> str:
-    found = re.search(rf"<!-- worker-example:{name} -->\n```\n(.*?)```", README, re.DOTALL)
+    found = re.search(rf"<!-- worker-example:{name} -->\n```sh\n(.*?)```", README, re.DOTALL)
     assert found, f"README has no worker-example:{name} block"
     return found.group(1)
 
