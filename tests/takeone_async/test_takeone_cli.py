@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import importlib.metadata
 import os
+import re
 import shlex
 import signal
 import socket
@@ -42,6 +43,15 @@ def error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
         (
             ["sandbox", "--webhook-url", "ftp://example.com/hooks/tok-s3cr3t"],
             "takeone sandbox: --webhook-url must be an http(s) URL, got 'ftp://example.com/hooks/***'",
+        ),
+        (
+            ["sandbox", "--webhook-url", "not a url"],
+            "takeone sandbox: --webhook-url must be an http(s) URL, got 'not a url'",
+        ),
+        (
+            ["sandbox", "--webhook-url", "127.0.0.1:8799/hooks?token=s3cr3t"],
+            "takeone sandbox: --webhook-url must be an http(s) URL, got "
+            "'127.0.0.1:8799/hooks?token=***'",
         ),
         (
             ["sandbox", "--signing-secret", "whsec_!!"],
@@ -410,3 +420,48 @@ def test_every_public_name_defined_in_the_module_is_exported() -> None:
         if not name.startswith("_") and getattr(value, "__module__", None) == cli.__name__
     }
     assert defined | {"COMMANDS_GROUP"} == set(cli.__all__)
+
+
+HELP_PAGES = [
+    [],
+    ["sandbox"],
+    ["webhooks"],
+    ["webhooks", "listen"],
+    ["webhooks", "send"],
+    ["webhooks", "worker"],
+    ["webhooks", "dead-letters"],
+    ["webhooks", "dead-letters", "list"],
+    ["webhooks", "dead-letters", "replay"],
+    ["webhooks", "reconcile"],
+]
+
+
+@pytest.mark.parametrize("command", HELP_PAGES, ids=lambda c: " ".join(c) or "takeone")
+def test_every_help_page_describes_gives_examples_and_words_defaults_one_way(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([*command, "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    rest = text.partition("\n\n")[2]  # after the usage lines
+    assert rest.split("\n\n")[0].strip(), "no description"
+    assert "examples:\n  takeone " + " ".join(command) in text
+    assert re.findall(r"\(default[^:]", text) == []
+    assert "default %" not in text
+
+
+def test_the_sandbox_help_shows_the_defaults_a_client_needs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["sandbox", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for default in (
+        f"(default: {DEFAULT_CLIENT_ID})",
+        f"(default: {DEFAULT_CLIENT_SECRET})",
+        "(default: 1.0)",  # --publish-delay
+        "(default: 10)",  # --page-size
+        "(default: 8787)",
+    ):
+        assert default in text

@@ -19,3 +19,10 @@ async def count(event: WebhookEvent) -> None:
     handled.append(event.delivery_key)
     if len(handled) == STOP_AFTER:
         os.kill(os.getpid(), signal.SIGTERM)
+
+failing = WebhookRouter()
+
+
+@failing.on_any
+async def fail(event: WebhookEvent) -> None:
+    raise RuntimeError(f"handler bug on {event.project_id}")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,6 +90,46 @@ def test_dead_letters_replay_takes_a_key_prefix_as_the_worker_logs_it(
     assert run("dead-letters", "replay", "--inbox", inbox_url, keys[1][:length]) == 0
     assert capsys.readouterr().out == "replayed 1 dead letter(s)\n"
     assert [k for k in keys if k not in dead_keys(tmp_path / "inbox.db")] == [keys[1]]
+
+
+def test_the_key_a_worker_logs_for_a_dead_letter_replays_it(tmp_path: Path, inbox_url: str) -> None:
+    """As processes: the worker logs ``dead-lettered <key>``; replay takes that very key."""
+    fill(tmp_path / "inbox.db", pending=1)
+    log = tmp_path / "worker.log"
+    worker = spawn(
+        ["-m", "takeone_async", "webhooks", "worker", "--inbox", inbox_url,
+         "--router", "tests.webhooks.inbox.cli_router:failing", "--max-attempts", "1"],
+        log=log,
+    )  # fmt: skip
+    try:
+        poll(lambda: "dead-lettered" in log.read_text(), within=20, what="a dead letter")
+    finally:
+        stop_process(worker)
+    [logged] = re.findall(r"dead-lettered (\S+) after 1 attempt", log.read_text())
+    replay = subprocess.run(
+        [sys.executable, "-m", "takeone_async", "webhooks", "dead-letters", "replay",
+         "--inbox", inbox_url, logged],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (replay.returncode, replay.stdout, replay.stderr) == (
+        0,
+        "replayed 1 dead letter(s)\n",
+        "",
+    )
+    assert counts(tmp_path / "inbox.db").dead == 0
+
+
+def test_a_mistyped_inbox_path_fails_in_one_line_as_a_process(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "takeone_async", "webhooks", "dead-letters", "list",
+         "--inbox", f"sqlite:///{missing}"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.count("\n") == 1
+    assert "the file does not exist" in done.stderr
+    assert not missing.exists()
 
 
 def test_dead_letters_replay_refuses_a_prefix_shorter_than_8(
