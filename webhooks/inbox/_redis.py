@@ -26,6 +26,8 @@ from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from takeone_async.urls import redact_url
+
 from ..errors import WebhookConfigError
 from ._errors import InboxError
 from ._redis_scripts import (
@@ -41,7 +43,6 @@ from ._redis_scripts import (
 )
 from ._rules import from_micros, from_seconds, micros, record_of
 from ._types import DeadLetter, Delivery, InboxCounts, ProjectMark, StaleRecord
-from ._url import redact
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -145,7 +146,7 @@ class RedisStreamInbox:
             ) from None
         if client is None and url is None:
             raise WebhookConfigError("RedisStreamInbox: pass a redis:// url or client=")
-        self.url = None if url is None else redact(url)
+        self.url = None if url is None else redact_url(url, keep_query=True)
         self.stream, self.group = stream, group
         self.visibility_timeout = visibility_timeout
         self.dedup_ttl = dedup_ttl
