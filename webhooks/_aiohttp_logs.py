@@ -4,15 +4,15 @@ aiohttp's access log prints every request line, and when its HTTP parser refuses
 request, the error it logs quotes the raw request line or header: either may hold a token. The
 first webhook route of an app gives the app a :class:`logging.Filter` (under a ``web.AppKey``)
 holding its routes' rules; the app's start-up puts it on aiohttp's loggers and its cleanup takes
-it off. Records are only rewritten in the context of the app's own server (see ``_SERVING``), so
-two apps in one process each keep their own rules.
+it off. While several apps run in one process, each app's rules apply to every record of those
+loggers: a record cannot tell reliably which app's server wrote it, and masking another app's
+query value costs nothing, while missing one's own secret would leak it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextvars import ContextVar
 
 from aiohttp import web
 from aiohttp.http import HttpProcessingError
@@ -50,16 +50,11 @@ class _Redaction(logging.Filter):
         )
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self in _SERVING.get():
-            self.rules.redact(record)
+        self.rules.redact(record)
         return True
 
 
 _REDACTION = web.AppKey("webhooks_log_redaction", _Redaction)
-_SERVING: ContextVar[tuple[_Redaction, ...]] = ContextVar("webhooks_serving", default=())
-"""The redactions of the apps served in this context: aiohttp runs a server's every task (each
-connection, each request, its error handling and access log) in a copy of the context its app
-started in, so an app's start-up sets this and its records alone see its rules."""
 
 
 def redaction(app: web.Application) -> _Redaction:
@@ -72,10 +67,6 @@ def redaction(app: web.Application) -> _Redaction:
 
 async def _redact_while_running(app: web.Application) -> AsyncIterator[None]:
     own = app[_REDACTION]
-    # Sub-apps start with their parent, before it is frozen, and share its server: they keep
-    # each other's rules. An app started earlier in this task is frozen and has its own server.
-    serving = tuple(other for other in _SERVING.get() if not other.app.frozen)
-    _SERVING.set((*serving, own))
     for log in _LOGGERS:
         log.addFilter(own)
     yield

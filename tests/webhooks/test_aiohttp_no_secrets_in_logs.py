@@ -8,6 +8,7 @@ import base64
 import logging
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -40,6 +41,7 @@ SECRETS = [
     SIGNING.removeprefix("whsec_"),
     base64.b64encode(f"takeone:{PASSWORD}".encode()).decode(),
 ]
+JSON_HEADERS = {"Content-Type": "application/json"}
 _FORMAT = logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
@@ -179,6 +181,7 @@ def access_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_two_apps_in_one_process_each_keep_their_own_rules(
     aiohttp_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """While both run, neither app's secret is logged; once one stops, its rules go with it."""
     caplog.set_level(logging.INFO, logger="aiohttp.access")
     filters_before = list(logging.getLogger("aiohttp.access").filters)
     a = await aiohttp_client(app_with("/a", QueryToken("token", SECRET)))
@@ -188,18 +191,50 @@ async def test_two_apps_in_one_process_each_keep_their_own_rules(
         async with a.get("/search", params={"token": "a-public"}):
             pass
         await post(b, event_body(), path=f"/b/{PATH_SECRET}", token=None)
-        async with b.get("/search", params={"token": "b-public"}):
-            pass
         await a.close()
         await post(b, event_body(), path=f"/b/{PATH_SECRET}", token=None)
+        async with b.get("/search", params={"token": "b-public"}):
+            pass
         await b.close()
     lines = access_lines(caplog)
     assert any("/a?token=*** " in line for line in lines)
     assert not any("a-public" in line for line in lines)  # a's token parameter, anywhere in a
-    assert any("/search?token=b-public " in line for line in lines)  # b has no token parameter
+    assert any("/search?token=b-public " in line for line in lines)  # a's rules left with a
     assert sum("/b/*** " in line for line in lines) == 2  # before and after a stopped
     assert [secret for secret in SECRETS if secret in "\n".join(lines)] == []
     assert logging.getLogger("aiohttp.access").filters == filters_before
+
+
+async def test_two_apps_set_up_then_started_together_log_no_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The usual order for two apps in one process: set both up, then start both."""
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    runners = [
+        web.AppRunner(app_with("/a", QueryToken("token", SECRET))),
+        web.AppRunner(app_with("/b/{key}", PathToken(PATH_SECRET))),
+    ]
+    async with asyncio.timeout(10):
+        for runner in runners:
+            await runner.setup()
+        sites = [web.TCPSite(runner, "127.0.0.1", 0) for runner in runners]
+        for site in sites:
+            await site.start()
+        try:
+            ports = [runner.addresses[0][1] for runner in runners]
+            async with aiohttp.ClientSession() as session:
+                for url in (
+                    f"http://127.0.0.1:{ports[0]}/a?token={SECRET}",
+                    f"http://127.0.0.1:{ports[1]}/b/{PATH_SECRET}",
+                ):
+                    async with session.post(url, data=event_body(), headers=JSON_HEADERS):
+                        pass
+        finally:
+            for runner in runners:
+                await runner.cleanup()
+    lines = access_lines(caplog)
+    assert len(lines) == 2
+    assert [secret for secret in SECRETS if secret in "\n".join(lines)] == []
 
 
 async def test_an_app_and_its_sub_app_share_a_server_and_both_sets_of_rules(
