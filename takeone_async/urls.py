@@ -6,12 +6,15 @@ message; :func:`is_http_url` says whether a string can be a webhook or API addre
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["is_http_url", "redact_url"]
 
 
-def redact_url(url: str, *, path_token: bool | None = False, keep_query: bool = False) -> str:
+def redact_url(
+    url: str, *, path_token: bool | None = False, keep_query: bool | Collection[str] = False
+) -> str:
     """``url`` with the password and every query value hidden: what logs and messages may show.
 
     ``path_token=True`` hides the final path segment too (the last non-empty one), where a
@@ -19,7 +22,9 @@ def redact_url(url: str, *, path_token: bool | None = False, keep_query: bool = 
     ``http://127.0.0.1:8080/hooks/<secret>`` shows as ``http://127.0.0.1:8080/hooks/***``.
     ``path_token=None`` does so only for a URL with neither a query nor credentials, where a
     webhook secret can only be in the path (for a webhook URL whose receiver is unknown).
-    ``keep_query=True`` shows the query as it is (for URLs whose query holds only options).
+    ``keep_query=True`` shows the query as it is (for URLs whose query holds only options); a
+    collection of names shows the values of those parameters only (known options), every other
+    value hidden (a ``?password=`` that redis-py would read, say).
     A URL too broken to split shows only its scheme and host part, never what may be secret.
     """
     try:
@@ -36,11 +41,16 @@ def redact_url(url: str, *, path_token: bool | None = False, keep_query: bool = 
     if at:  # a user name alone may be a token too: only ``user:***`` stays readable
         userinfo = f"{userinfo.partition(':')[0]}:***" if password is not None else "***"
     netloc = f"{userinfo}{at}{host}"
+    shown = () if isinstance(keep_query, bool) else keep_query
     query = (
         parts.query
-        if keep_query
+        if keep_query is True
         else "&".join(
-            f"{item.partition('=')[0]}=***" if "=" in item else "***"
+            item
+            if item.partition("=")[0] in shown
+            else f"{item.partition('=')[0]}=***"
+            if "=" in item
+            else "***"
             for item in parts.query.split("&")
             if item
         )

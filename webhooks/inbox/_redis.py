@@ -146,7 +146,7 @@ class RedisStreamInbox:
             ) from None
         if client is None and url is None:
             raise WebhookConfigError("RedisStreamInbox: pass a redis:// url or client=")
-        self.url = None if url is None else redact_url(url, keep_query=True)
+        self.url = None if url is None else redact_url(url)  # its query is redis-py's
         self.stream, self.group = stream, group
         self.visibility_timeout = visibility_timeout
         self.dedup_ttl = dedup_ttl

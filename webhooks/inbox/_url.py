@@ -18,14 +18,21 @@ if TYPE_CHECKING:
 __all__ = ["open_inbox", "redact"]
 
 _FLOATS = {"visibility_timeout", "retention", "busy_timeout", "dedup_ttl"}
-_INTS = {"maxlen"}
+_INTS = {"stale_maxlen", "max_connections"}
+
+
+OPTIONS = frozenset(
+    {"stream", "group", "visibility_timeout", "dedup_ttl", "stale_maxlen", "max_connections"}
+    | {"synchronous", "retention", "busy_timeout"}
+)
+"""The query parameters ``open_inbox`` passes to an inbox: their values are shown in messages."""
 
 
 def redact(url: str) -> str:
-    """``url`` without its password (or a lone user name), fit for a log line or an error
-    message; its query holds only inbox options and stays (a URL too broken to parse, such as
-    ``redis://:pw@[::1/0``, loses everything before its ``@``)."""
-    return redact_url(url, keep_query=True)
+    """``url`` without its password (or a lone user name) or any query value but the inbox's
+    options, fit for a log line or an error message (redis-py reads ``?password=`` too; a URL
+    too broken to parse, such as ``redis://:pw@[::1/0``, loses everything before its ``@``)."""
+    return redact_url(url, keep_query=OPTIONS)
 
 
 def _options(query: str, where: str) -> dict[str, Any]:

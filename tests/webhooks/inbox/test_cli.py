@@ -472,3 +472,21 @@ def test_an_unusable_inbox_url_is_one_line_without_its_password(
     assert message in err
     assert "topsecret" not in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:1/0?password=topsecret",
+        "redis://127.0.0.1:1/0?stream=s&password=topsecret",
+        "sqlite:////nonexistent-dir/x.db?password=topsecret",
+    ],
+)
+def test_a_password_in_the_inbox_query_is_never_shown(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """redis-py reads ``?password=``: only the inbox's own options are shown in messages."""
+    assert run("dead-letters", "list", "--inbox", url) == 1
+    err = capsys.readouterr().err
+    assert "topsecret" not in err
+    assert "password=***" in err

@@ -44,7 +44,7 @@ def test_memory_url() -> None:
         ("sqlite:///x.db?visibility_timeout=soon", "'visibility_timeout' must be a number"),
         ("sqlite:///x.db?colour=blue", "unexpected keyword argument 'colour'"),
         ("sqlite:///x.db?synchronous=OFF", "synchronous must be 'FULL' or 'NORMAL'"),
-        ("redis://:topsecret@h/0?bogus=1", "open_inbox('redis://:***@h/0?bogus=1')"),
+        ("redis://:topsecret@h/0?bogus=1", "open_inbox('redis://:***@h/0?bogus=***')"),
         ("redis://:topsecret@[::1/0", "open_inbox('redis://***@[::1/0'): Invalid IPv6 URL"),
         (
             "redis://:topsecret@h:port/0",
