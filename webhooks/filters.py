@@ -51,11 +51,11 @@ def fact_family(event_type: str) -> str:
     ``project_status_change`` events form the family ``"status"`` (a state replaces the state
     before it); ``project_published`` and ``project_unpublished`` form ``"publishing"`` (the
     newest of them says whether the streams exist); any other type is a family of its own,
-    named by the type. A delivery is stale when a newer delivery of the same project *and the
+    ``"type:<the type>"`` (prefixed, so that no type can join the two families above). A delivery is stale when a newer delivery of the same project *and the
     same family* was already handled: a newer status change never hides a publish, and a late
     publish never brings streams back after a newer unpublish.
     """
-    return _FAMILIES.get(event_type, event_type)
+    return _FAMILIES.get(event_type) or f"type:{event_type}"
 
 
 def _seconds(window: timedelta | float) -> float:

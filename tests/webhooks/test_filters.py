@@ -211,7 +211,9 @@ async def test_drop_stale_judges_staleness_within_a_family_of_related_facts() ->
         ("project_status_change", "status"),
         ("project_published", "publishing"),
         ("project_unpublished", "publishing"),
-        ("project_renamed", "project_renamed"),
+        ("project_renamed", "type:project_renamed"),
+        ("status", "type:status"),  # an unknown type never joins a documented family
+        ("publishing", "type:publishing"),
     ],
 )
 def test_fact_family_groups_the_publishing_events_and_keeps_others_apart(

@@ -414,7 +414,7 @@ async def test_a_type_of_its_own_is_judged_only_against_itself(inbox: Inbox) -> 
         claimed.append((delivery.type, delivery.family, delivery.stale))
         await inbox.ack(delivery)
     assert claimed == [
-        ("project_renamed", "project_renamed", True),
+        ("project_renamed", "type:project_renamed", True),
         ("project_status_change", "status", False),
     ]
 
@@ -428,7 +428,7 @@ async def test_seen_is_kept_per_family_too(inbox: Inbox) -> None:
     assert await inbox.seen(["p1", "p2"], "status") == {"p1": status}
     assert await inbox.seen(["p1"], "publishing") == {"p1": publishing}
     assert await inbox.seen(["p1"]) == {"p1": publishing}
-    assert await inbox.seen(["p1"], "project_renamed") == {}
+    assert await inbox.seen(["p1"], "type:project_renamed") == {}
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
