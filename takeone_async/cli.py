@@ -121,16 +121,24 @@ def port_number(value: str) -> int:
 
 
 def _seconds(value: str) -> float:
-    number = float(value)
-    if not number >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {value}")
+    """An argparse ``type``: a finite number of seconds >= 0, else a one-line usage error."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (number >= 0 and math.isfinite(number)):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {value!r:.40}")
     return number
 
 
 def _probability(value: str) -> float:
-    number = float(value)
+    """An argparse ``type``: a share between 0 and 1, else a one-line usage error."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
     if not 0 <= number <= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {value!r:.40}")
     return number
 
 

@@ -24,7 +24,6 @@ __all__ = [
     "WebhookSender",
     "log_deliveries",
     "post_event",
-    "redact_url",
     "shown_url",
 ]
 
@@ -217,8 +216,10 @@ class WebhookSender:
             return None, f"timed out after {self.timeout:g}s"
         except aiohttp.InvalidURL:
             return None, "invalid URL"
-        except aiohttp.ClientError as exc:  # the URL, should the text hold it, shown safely
-            return None, f"{type(exc).__name__}: {exc}".replace(url, shown_url(url))
+        except aiohttp.ClientConnectionError as exc:  # its text names the host, not the URL
+            return None, f"{type(exc).__name__}: {exc}"
+        except aiohttp.ClientError as exc:  # other texts may quote the URL: the type alone
+            return None, type(exc).__name__
 
     @property
     def busy(self) -> bool:
