@@ -8,6 +8,7 @@
         await sandbox.complete_recording(project.id)   # the app user's part
 """
 
+from ..urls import redact_url
 from ._engine import Delays
 from ._errors import (
     SandboxError,
@@ -25,7 +26,7 @@ from ._events import (
     stale_event,
 )
 from ._faults import FAILURES, FaultKind, FaultRule, Faults, Injected
-from ._sender import Delivery, DeliveryAttempt, post_event, redact_url
+from ._sender import Delivery, DeliveryAttempt, post_event
 from ._server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox
 from ._store import Store
 
