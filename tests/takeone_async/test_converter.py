@@ -141,6 +141,30 @@ def test_missing_unknown_and_null_fields() -> None:
     assert unstructure(project)["extra"] == data["extra"]
 
 
+def test_an_unknown_key_in_place_of_a_missing_one() -> None:
+    """As many keys as the model has, one of them unknown: the missing field takes its
+    default and the unknown key goes to ``extra``, at any depth."""
+    data = {k: v for k, v in copy.deepcopy(PUBLISHED).items() if k != "script"}
+    data["new_field"] = 1
+    data["publishing_info"]["landscape"]["video"] = {"src": "s", "codec": "av1"}
+    project = structure(data, Project)
+    assert (project.script, project.extra) == (None, {"new_field": 1})
+    assert project.publishing_info is not None
+    video = project.publishing_info["landscape"].video
+    assert video is not None
+    assert (video.src, video.type, video.extra) == ("s", None, {"codec": "av1"})
+    assert converter.structure(data, Project) == project
+
+
+def test_a_missing_required_field_deep_inside_a_complete_object_is_named() -> None:
+    data = copy.deepcopy(APP_USER)
+    del data["projects"][1]["id"]
+    data["projects"][1]["new_field"] = 1
+    with pytest.raises(StructureError) as caught:
+        structure(data, AppUser)
+    assert str(caught.value) == "$.projects[1].id: required field is missing or null"
+
+
 def test_instances_are_of_the_model_class_frozen_and_equal_to_init_built_ones() -> None:
     images = structure({"original": "o", "high_res": "h"}, PreviewImages)
     assert type(images) is PreviewImages
