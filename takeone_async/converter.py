@@ -326,7 +326,8 @@ def _unstructure_model(cl: Any, converter: cattrs.Converter) -> Callable[[Any], 
 
     def unstructure_model(obj: Any) -> dict[str, Any]:
         data = fields(obj)
-        data.update(obj.extra)
+        for key, value in obj.extra.items():
+            data.setdefault(key, value)  # a known field always wins over a same-named extra key
         return data
 
     return unstructure_model
@@ -334,9 +335,9 @@ def _unstructure_model(cl: Any, converter: cattrs.Converter) -> Callable[[Any], 
 
 def _make_converter() -> cattrs.Converter:
     made = cattrs.Converter(detailed_validation=False)  # the detailed pass runs on failure only
-    for scalar in _SCALARS:
+    for scalar in _SCALARS:  # a class's own hook comes before any factory (cattrs' built-ins)
         made.register_structure_hook(scalar, _scalar(scalar))
-    made.register_structure_hook_factory(_is(_SCALARS.__contains__), _scalar)
+    made.register_structure_hook_factory(_is(_SCALARS.__contains__), _scalar)  # ``X | None``
     made.register_structure_hook_factory(_is(lambda tp: tp is datetime), _datetime)
     made.register_unstructure_hook(datetime, _unstructure_datetime)
     made.register_structure_hook_factory(_is(_is_open_enum), _structure_open_enum)

@@ -228,6 +228,12 @@ def test_a_dict_given_to_a_model_is_copied_not_shared() -> None:
     assert status.extra == {"reason": "left"}
 
 
+def test_a_known_field_wins_over_an_extra_key_of_the_same_name() -> None:
+    """``extra`` built by hand with a field's name never overwrites that field when written."""
+    images = PreviewImages(original="o", high_res="h", extra={"original": "x", "new": 1})
+    assert unstructure(images) == {"original": "o", "high_res": "h", "medium_res": None, "new": 1}
+
+
 def test_extra_reads_like_the_json_it_came_from() -> None:
     project = structure({**FRESH, "new": [1, {"x": None}]}, Project)
     assert project.extra == {"new": [1, {"x": None}]}
