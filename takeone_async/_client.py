@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
@@ -14,6 +13,7 @@ import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _http
+from ._retrying import Retry, retrying
 from .errors import TakeOneError, TakeOneValueError
 from .resources import (
     AppUsers,
@@ -275,9 +275,9 @@ class TakeOneClient:
 
         The one way the resource groups and list calls reach the API: each builds its
         :class:`~takeone_async._http.Call` with ``Endpoint.call(client.base_url, ...)`` and
-        awaits this. The loop: an attempt through the transport, the answer or failure
-        classified (``_http``), the retry decided and the wait computed (``retry.Attempts``),
-        the wait slept.
+        awaits this. Each attempt goes through the transport and its answer or failure is
+        classified (``_http``); the one retry loop (``_retrying``) waits as ``retry.Attempts``
+        decides, the loop ``app_users.get_or_create`` runs through too.
         """
         settings = self._settings(call.name, options) if options else self._defaults
         transport = self._transport
@@ -288,7 +288,9 @@ class TakeOneClient:
         )
         policy = settings.policy
         attempts = Attempts(policy, policy.max_retries + 1, settings.deadline)
-        while True:
+
+        async def attempt() -> Any:
+            nonlocal request
             if settings.deadline is not None:
                 request = _within_deadline(call, request, settings.timeout, attempts)
             attempts.start()
@@ -304,18 +306,11 @@ class TakeOneClient:
                 if 200 <= response.status < 300:
                     return _http.decode(call, response, into)
                 failed = _http.status_failure(call, response)
-            retryable = policy.should_retry(call.method, failed.failure, failed.status)
-            delay = attempts.next_delay(failed.retry_after) if retryable else None
-            if delay is None:
+            if not policy.should_retry(call.method, failed.failure, failed.status):
                 raise failed.error
-            logger.info(
-                "retrying %s in %.2fs (attempt %d failed: %s)",
-                call.name,
-                delay,
-                attempts.made,
-                failed.error,
-            )
-            await asyncio.sleep(delay)
+            return Retry(failed.error, failed.retry_after)
+
+        return await retrying(call.name, attempts, attempt)
 
     async def request(self, call: _http.Call, **options: Unpack[CallOptions]) -> Any:
         """Send ``call`` with retries as the method allows; return the decoded JSON body."""

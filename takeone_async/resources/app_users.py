@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import TYPE_CHECKING, Any, Unpack
 
 from .._http import CALL_OPTIONS, check_options, deadline_error
 from .._pagination import ListCall
+from .._retrying import Retry, retrying
 from ..errors import (
     APIConnectionError,
     ConflictError,
@@ -22,7 +21,6 @@ from ._base import API, UNSET, Endpoint, Resource, body, check_id, check_text
 if TYPE_CHECKING:
     from .._client import CallOptions
 
-logger = logging.getLogger("takeone_async")
 # A 409 may mean a concurrent create of the same external_id won: looking up again finds it.
 _RETRYABLE_CREATE_FAILURES = (ServerError, APIConnectionError, RateLimitError, ConflictError)
 _CREATE = Endpoint("POST", f"{API}/app_users")
@@ -146,25 +144,21 @@ class AppUsers(Resource):
             raise TakeOneValueError(f"{call}: attempts must be an integer >= 1, got {total!r:.40}")
         deadline = options.get("deadline", self._client.deadline)
         tries = Attempts(policy, total, deadline)
-        while True:
+
+        async def look_up_then_create() -> AppUser | Retry:
             existing = await self.find_by_external_id(
                 external_id, **_within_deadline(call, tries, options)
             )
             if existing is not None:
                 return existing
-            create_options = _within_deadline(call, tries, options)
+            create_options = {**_within_deadline(call, tries, options), "max_retries": 0}
             tries.start()
             try:
-                return await self.create(
-                    external_id=external_id, **{**create_options, "max_retries": 0}, **fields
-                )
-            except _RETRYABLE_CREATE_FAILURES as exc:
-                retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
-                delay = tries.next_delay(retry_after)
-                if delay is None:
-                    raise
-                logger.info("%s: create failed (%s); looking up again in %.2fs", call, exc, delay)
-            await asyncio.sleep(delay)
+                return await self.create(external_id=external_id, **create_options, **fields)
+            except _RETRYABLE_CREATE_FAILURES as exc:  # the user may exist now: look up again
+                return Retry(exc, exc.retry_after if isinstance(exc, RateLimitError) else None)
+
+        return await retrying(call, tries, look_up_then_create)
 
 
 def _within_deadline(call: str, attempts: Attempts, options: dict[str, Any]) -> dict[str, Any]:
