@@ -52,7 +52,7 @@ class Call(NamedTuple):
     """One API call: ``route`` names it in messages (``POST /api/v1/projects/{id}/publish``),
     ``json`` is the body to send as JSON (None: no body).
 
-    A named tuple: immutable, and built once per call at a fraction of a frozen class's cost.
+    A named tuple: immutable and light, built once per call.
     """
 
     method: str

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from ._http import Call, decode_page, next_page_call
 from .errors import PaginationError, TakeOneValueError
 from .models.page import Page
+from .urls import redact_url
 
 if TYPE_CHECKING:
     from ._client import CallOptions, TakeOneClient
@@ -104,7 +105,8 @@ class _PageIterator(Generic[T]):
         call = next_page_call(first, self._current, link, self._list_call._client.base_url)
         if call.url in self._seen:
             raise PaginationError(
-                f"{first.name}: the next page link {link!r} repeats a page already read; "
+                f"{first.name}: the next page link {redact_url(link, keep_query=True)!r} repeats a "
+                "page already read; "
                 "stopping instead of looping forever"
             )
         self._seen.add(call.url)

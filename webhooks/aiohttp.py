@@ -35,6 +35,7 @@ from .errors import (
     WebhookPayloadError,
 )
 from .events import WebhookEvent
+from .inbox._errors import InboxError
 from .receiving import receive, refusal
 from .router import WebhookRouter
 
@@ -284,7 +285,8 @@ async def _store(inbox: SupportsAppend, event: WebhookEvent) -> web.Response:
             exc,
         )
         logger.debug("the inbox's append failed", exc_info=True)
-        return web.Response(status=503, text="could not store the event")
+        status, text = refusal(InboxError(f"could not store {event.describe()}"))
+        return web.Response(status=status, text=text)
     if not stored:
         logger.info("%s is already in the inbox", event.describe())
     return web.Response()

@@ -3,7 +3,7 @@ entry point, :meth:`TakeOneClient.send <takeone_async.TakeOneClient.send>`."""
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._http import Endpoint, check_id, check_optional_text, check_options, check_text
@@ -40,28 +40,25 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
-    def _call(
+    async def _call(
         self,
         endpoint: Endpoint,
         cls: type[T],
         options: CallOptions,
         *ids: str,
         json: Any = None,
-    ) -> Coroutine[Any, Any, T]:
-        """The call, its answer structured into ``cls``: the coroutine of ``client.send``,
-        awaited directly by the public method (no coroutine layer of its own)."""
+    ) -> T:
+        """The call, its answer structured into ``cls``."""
         client = self._client
-        sent: Coroutine[Any, Any, T] = client.send(
-            endpoint.call(client.base_url, ids, None, json), options, cls
-        )
-        return sent
+        result: T = await client.send(endpoint.call(client.base_url, ids, None, json), options, cls)
+        return result
 
-    def _call_raw(
+    async def _call_raw(
         self, endpoint: Endpoint, options: CallOptions, *ids: str, json: Any = None
-    ) -> Coroutine[Any, Any, Any]:
+    ) -> Any:
         """The call, its answer's JSON data as it is."""
         client = self._client
-        return client.send(endpoint.call(client.base_url, ids, None, json), options)
+        return await client.send(endpoint.call(client.base_url, ids, None, json), options)
 
     def _list(
         self,

@@ -141,8 +141,9 @@ async def test_a_repeated_next_link_stops_with_a_clear_error(
     api.get(USERS, payload=page_body([user_body("u1")], PAGE2))
     api.get(PAGE2, payload=page_body([user_body("u2")], loop_to))
     seen: list[AppUser] = []
-    with pytest.raises(PaginationError, match=r"GET /api/v1/app_users: .* repeats a page"):
+    with pytest.raises(PaginationError, match=r"GET /api/v1/app_users: .* repeats a page") as e:
         await collect_into(client.app_users.list(), seen)
+    assert repr(loop_to) in str(e.value)  # the link as sent: its page number shows
     assert [u.id for u in seen] == ["u1", "u2"]
     assert len(api.requests) == 2
 

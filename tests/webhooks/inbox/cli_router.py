@@ -20,6 +20,7 @@ async def count(event: WebhookEvent) -> None:
     if len(handled) == STOP_AFTER:
         os.kill(os.getpid(), signal.SIGTERM)
 
+
 failing = WebhookRouter()
 
 
