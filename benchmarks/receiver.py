@@ -56,6 +56,13 @@ BUDGETS = [
 ]
 """(ours, peer, least ratio of requests/s) at ``CONNECTIONS``."""
 CONNECTIONS = 64
+BEFORE = (
+    "Before this release's plain receive path and inbox redesign, 0.1 (byte scans over each "
+    "body, hand-packed Redis commands; its RESULTS.md, same machine): the route 0.71x a bare "
+    "handler, with the SQLite inbox 0.41x, with Redis 0.53x; the benchmarks issue measured it "
+    "independently at about 2x FastAPI and 0.68-0.74x bare."
+)
+"""The figures of the version this release replaces, for comparison with the tables above."""
 PLACEHOLDER = "PROJECTIDPLACEHOLDER"
 
 WRK_SCRIPT = r"""
@@ -353,6 +360,7 @@ def _report(section: Section, results: Results, loader: str) -> None:
     section.tables.append(table)
     section.budgets += budgets_of(results)
     section.notes.append(f"Load generator: {loader}; server and load pinned to different cores.")
+    section.notes.append(BEFORE)
 
 
 def _explain(
