@@ -7,12 +7,13 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack
 
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _http
+from ._http import CallOptions
 from ._retrying import Retry, retrying
 from .errors import TakeOneError, TakeOneValueError
 from .resources import (
@@ -49,15 +50,6 @@ class _Settings:
     connect_timeout: float
     deadline: float | None
     policy: RetryPolicy
-
-
-class CallOptions(TypedDict, total=False):
-    """Per-call overrides of the client's settings."""
-
-    timeout: float
-    connect_timeout: float
-    deadline: float | None
-    max_retries: int
 
 
 class TakeOneClient:

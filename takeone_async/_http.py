@@ -15,7 +15,7 @@ import re
 import string
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypedDict, TypeVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import attrs
@@ -35,7 +35,7 @@ from .errors import (
     status_error_class,
 )
 from .models.page import Page
-from .retry import Failure, parse_retry_after
+from .retry import Failure, RetryPolicy, parse_retry_after
 from .transport import Request, Response, TransportError
 from .urls import redact_url
 
@@ -46,6 +46,15 @@ REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "x-amz-cf-id", "cf-ray
 _MAX_SUMMARY = 300
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.DOTALL | re.IGNORECASE)
 CALL_OPTIONS = frozenset({"timeout", "connect_timeout", "deadline", "max_retries"})
+
+
+class CallOptions(TypedDict, total=False):
+    """Per-call overrides of the client's settings."""
+
+    timeout: float
+    connect_timeout: float
+    deadline: float | None
+    max_retries: int
 
 
 class Call(NamedTuple):
@@ -63,6 +72,24 @@ class Call(NamedTuple):
     @property
     def name(self) -> str:
         return f"{self.method} {self.route}"
+
+
+class Sender(Protocol):
+    """What the resource groups and list calls need of the client (:class:`TakeOneClient` is
+    one): its base URL, its settings, and ``send``, the one way a call reaches the API."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def deadline(self) -> float | None: ...
+
+    @property
+    def retry_policy(self) -> RetryPolicy: ...
+
+    async def send(
+        self, call: Call, options: CallOptions | None = None, into: type[T] | None = None
+    ) -> Any: ...
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from .models.page import Page
 from .urls import redact_url
 
 if TYPE_CHECKING:
-    from ._client import CallOptions, TakeOneClient
+    from ._http import CallOptions, Sender
 
 __all__ = ["ListCall"]
 
@@ -27,7 +27,7 @@ class ListCall(Generic[T]):
 
     def __init__(
         self,
-        client: TakeOneClient,
+        client: Sender,
         call: Call,
         item_type: type[T],
         options: CallOptions,

@@ -1,5 +1,6 @@
 """What every resource group shares: a handle on the client, and calls sent through its one
-entry point, :meth:`TakeOneClient.send <takeone_async.TakeOneClient.send>`."""
+entry point, :meth:`TakeOneClient.send <takeone_async.TakeOneClient.send>` (the
+:class:`~takeone_async._http.Sender` protocol)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from .._http import Endpoint, check_id, check_optional_text, check_options, chec
 from .._pagination import ListCall
 
 if TYPE_CHECKING:
-    from .._client import CallOptions, TakeOneClient
+    from .._http import CallOptions, Sender
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -34,7 +35,7 @@ def given(**fields: Any) -> dict[str, Any]:
 class Resource:
     """Base of the resource groups (``client.app_users``, ``client.projects``, ...)."""
 
-    def __init__(self, client: TakeOneClient) -> None:
+    def __init__(self, client: Sender) -> None:
         self._client = client
 
     def __repr__(self) -> str:

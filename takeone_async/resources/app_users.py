@@ -19,7 +19,7 @@ from ..retry import Attempts
 from ._base import API, UNSET, Endpoint, Resource, body, check_id, check_text
 
 if TYPE_CHECKING:
-    from .._client import CallOptions
+    from .._http import CallOptions
 
 # A 409 may mean a concurrent create of the same external_id won: looking up again finds it.
 _RETRYABLE_CREATE_FAILURES = (ServerError, APIConnectionError, RateLimitError, ConflictError)

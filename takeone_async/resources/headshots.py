@@ -9,7 +9,7 @@ from ..models.headshots import HeadshotContainer, HeadshotContainerTemplate, Hea
 from ._base import API, Endpoint, Resource, check_id, check_text
 
 if TYPE_CHECKING:
-    from .._client import CallOptions
+    from .._http import CallOptions
 
 _TEMPLATES = Endpoint("GET", f"{API}/headshot_container_templates")
 _CONTAINERS = Endpoint("GET", f"{API}/headshot_containers")

@@ -9,7 +9,7 @@ from ..models.projects import Project
 from ._base import API, Endpoint, Resource, check_id, check_optional_text, optional_id
 
 if TYPE_CHECKING:
-    from .._client import CallOptions
+    from .._http import CallOptions
 
 _CREATE = Endpoint("POST", f"{API}/projects")
 _LIST = Endpoint("GET", f"{API}/projects")

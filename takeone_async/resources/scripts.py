@@ -12,7 +12,7 @@ from ..models.scripts import ScriptGeneration, ScriptGenerationState, ScriptGene
 from ._base import API, Endpoint, Resource, check_id
 
 if TYPE_CHECKING:
-    from .._client import CallOptions
+    from .._http import CallOptions
 
 _TEMPLATES = f"{API}/video_container_templates/{{template_id}}/script_generation_templates"
 _GENERATIONS = f"{API}/video_containers/{{container_id}}/script_generations"

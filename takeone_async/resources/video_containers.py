@@ -9,7 +9,7 @@ from ..models.video_containers import VideoContainer, VideoContainerTemplate
 from ._base import API, Endpoint, Resource, check_id, check_text
 
 if TYPE_CHECKING:
-    from .._client import CallOptions
+    from .._http import CallOptions
 
 _TEMPLATES = Endpoint("GET", f"{API}/video_container_templates")
 _CREATE = Endpoint("POST", f"{API}/video_containers")
