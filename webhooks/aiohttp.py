@@ -26,6 +26,7 @@ from .auth import (
     RequestView,
     as_authenticator,
     iter_authenticators,
+    reads_body,
 )
 from .errors import (
     HandlerError,
@@ -36,7 +37,7 @@ from .errors import (
 )
 from .events import WebhookEvent
 from .inbox._errors import InboxError
-from .receiving import receive, refusal
+from .receiving import authenticate, receive, refusal
 from .router import WebhookRouter
 
 __all__ = ["MAX_BODY_SIZE", "SupportsAppend", "add_webhook_route", "protect_access_log"]
@@ -88,17 +89,23 @@ def add_webhook_route(
     redaction(app).protect(path, authenticator)
     deliver = _deliverer(app, router, inbox, mode)
     challenge = _challenge(authenticator)
+    # A check that needs no body runs before it is read: a refused sender's body is never
+    # read nor decompressed. A signature check needs the body, so it runs after.
+    first = authenticator if authenticator is not None and not reads_body(authenticator) else None
+    then = None if first is not None else authenticator
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        if not _is_json(request):
-            return web.Response(status=415, text="expected Content-Type: application/json")
-        body = await _read_body(request, max_body_size)
+        body: bytes | None = b""
         try:
-            return await deliver(receive(_view(request, body), body, authenticator))
+            authenticate(_view(request, b""), first)
+            if _is_json(request):
+                body = await _read_body(request, max_body_size)
+                return await deliver(receive(_view(request, body), body, then))
+            response = web.Response(status=415, text="expected Content-Type: application/json")
         except WebhookError as error:
             response = _refusal(error, path, request.remote, challenge)
-        if body is None:
-            response.force_close()  # its stream is broken: no further request can be read from it
+        if body is None or not request.content.is_eof():
+            response.force_close()  # a body left unread or broken: the connection cannot go on
         return response
 
     return app.router.add_post(path, handle, name=name)

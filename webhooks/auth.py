@@ -38,6 +38,7 @@ __all__ = [
     "StandardWebhooksSignature",
     "as_authenticator",
     "iter_authenticators",
+    "reads_body",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,9 +79,19 @@ class RequestView:
 class Authenticator(Protocol):
     """What an authentication check implements: ``verify`` gets a view of the request (method,
     path, query, headers and body) and returns True to accept the delivery; anything else
-    (False, None) refuses it, and the route answers 401. It runs before the body is parsed."""
+    (False, None) refuses it, and the route answers 401. It runs before the body is parsed.
+
+    A check that never looks at the body may say so with a class attribute
+    ``reads_body = False``: the route then runs it before reading the body, so a refused
+    sender's body is never read nor decompressed (see :func:`reads_body`).
+    """
 
     def verify(self, request: RequestView) -> bool: ...
+
+
+def reads_body(auth: Authenticator) -> bool:
+    """Whether ``auth`` needs the body (True unless it says ``reads_body = False``)."""
+    return getattr(auth, "reads_body", True) is not False
 
 
 def _digest(value: str | bytes) -> bytes:
@@ -104,6 +115,7 @@ class QueryToken:
     webhook URL configured at TakeOne, e.g. ``https://example.com/takeone/webhooks?token=...``)."""
 
     __slots__ = ("_digest", "name")
+    reads_body = False
 
     def __init__(self, name: str, secret: str) -> None:
         self.name = _secret("QueryToken", "name", name)
@@ -126,6 +138,7 @@ class PathToken:
     ``{token}`` segment: ``add_webhook_route(app, "/takeone/webhooks/{token}", ...)``."""
 
     __slots__ = ("_digest",)
+    reads_body = False
 
     def __init__(self, secret: str) -> None:
         if "/" in _secret("PathToken", "secret", secret):
@@ -150,6 +163,7 @@ class BasicAuth:
     ``https://user:password@example.com/takeone/webhooks``)."""
 
     __slots__ = ("_digest", "username")
+    reads_body = False
 
     def __init__(self, username: str, password: str) -> None:
         self.username = _secret("BasicAuth", "username", username)
@@ -244,6 +258,11 @@ class AnyOf:
 
     def __repr__(self) -> str:
         return f"AnyOf({', '.join(map(repr, self.authenticators))})"
+
+    @property
+    def reads_body(self) -> bool:
+        """Whether any of the checks needs the body."""
+        return any(reads_body(auth) for auth in self.authenticators)
 
     def verify(self, request: RequestView) -> bool:
         return any(auth.verify(request) is True for auth in self.authenticators)

@@ -12,7 +12,7 @@ from .errors import HandlerError, WebhookAuthError, WebhookError, WebhookPayload
 from .events import WebhookEvent
 from .parsing import parse_event
 
-__all__ = ["receive", "refusal"]
+__all__ = ["authenticate", "receive", "refusal"]
 
 _PHRASES = {401: "unauthorized", 503: "could not store the event"}
 
@@ -25,11 +25,16 @@ def receive(request: RequestView, body: bytes | None, auth: Authenticator | None
     :class:`WebhookAuthError` when the check refuses, before the body is looked at; then
     :class:`WebhookPayloadError` for a body that could not be read or is not a valid event.
     """
-    if auth is not None and auth.verify(request) is not True:
-        raise WebhookAuthError("authentication failed")
+    authenticate(request, auth)
     if body is None:
         raise WebhookPayloadError("the body could not be read (a corrupt Content-Encoding?)")
     return parse_event(body)
+
+
+def authenticate(request: RequestView, auth: Authenticator | None) -> None:
+    """Raise :class:`WebhookAuthError` unless ``auth`` accepts ``request`` (None accepts all)."""
+    if auth is not None and auth.verify(request) is not True:
+        raise WebhookAuthError("authentication failed")
 
 
 def refusal(error: WebhookError) -> tuple[int, str]:

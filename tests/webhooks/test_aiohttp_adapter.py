@@ -100,6 +100,66 @@ async def test_auth_runs_before_parsing(serve: Serve, router: WebhookRouter) -> 
     assert await post(client, b"not json", token="wrong") == (401, "unauthorized")
 
 
+BOMB = gzip.compress(b"{" + b" " * (2 * MAX_BODY_SIZE) + b"}")  # 2 KiB that inflate to 2 MiB
+
+
+@pytest.mark.parametrize(
+    ("body", "options"),
+    [
+        (BOMB, {"headers": {"Content-Encoding": "gzip"}}),
+        (io.BytesIO(b"{" + b" " * MAX_BODY_SIZE + b"}"), {}),
+        (event_body(), {"content_type": "text/plain"}),
+    ],
+    ids=["gzip-bomb", "oversized", "not-json"],
+)
+async def test_a_refused_token_is_answered_401_before_the_body_is_read(
+    serve: Serve,
+    router: WebhookRouter,
+    recorder: Recorder,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    options: dict[str, Any],
+) -> None:
+    """A check that needs no body runs first: a refused sender gets 401 whatever its body's
+    size, encoding or type (never 413 or 415, which would mean the body was looked at)."""
+    client = await serve(router)
+    assert await post(client, body, token="wrong", **options) == (401, "unauthorized")
+    assert await post(client, event_body()) == (200, "")
+    assert len(recorder.events) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_signature_check_reads_the_body_first(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
+    """A signature covers the body, so the body is read (within the limit) before the check."""
+    key = b"relay-signing-key-0123456789abcd"
+    client = await serve(router, auth=StandardWebhooksSignature(key), max_body_size=100)
+    oversized = b"{" + b" " * 200 + b"}"
+    headers = signed_headers([b"another-key-0123456789abcdefghij"], oversized)
+    assert (await post(client, oversized, token=None, headers=headers))[0] == 413
+    assert recorder.events == []
+
+
+async def test_a_check_that_reads_no_body_is_given_none(
+    serve: Serve, router: WebhookRouter, recorder: Recorder
+) -> None:
+    seen: list[bytes] = []
+
+    class HeaderCheck:
+        reads_body = False
+
+        def verify(self, request: RequestView) -> bool:
+            seen.append(request.body)
+            return request.headers.get("x-secret") == "s"
+
+    client = await serve(router, auth=HeaderCheck())
+    assert await post(client, event_body(), token=None, headers={"X-Secret": "s"}) == (200, "")
+    assert (await post(client, event_body(), token=None))[0] == 401
+    assert seen == [b"", b""]
+    assert len(recorder.events) == 1
+
+
 async def test_other_methods_get_405(
     serve: Serve, router: WebhookRouter, recorder: Recorder
 ) -> None:

@@ -23,7 +23,7 @@ from webhooks import (
     StandardWebhooksSignature,
     WebhookConfigError,
 )
-from webhooks.auth import as_authenticator, iter_authenticators
+from webhooks.auth import as_authenticator, iter_authenticators, reads_body
 
 # The Standard Webhooks reference test vector (used by the svix / standardwebhooks libraries).
 VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -357,3 +357,18 @@ def test_rejections_are_explained_at_debug_without_secrets(
 
 def test_request_view_headers_are_case_insensitive() -> None:
     assert view(headers={"X-Thing": "1"}).headers == {"x-thing": "1"}
+
+
+def test_only_a_check_over_the_body_reads_it() -> None:
+    """The route runs a check that never looks at the body before reading it."""
+
+    class Custom:
+        def verify(self, request: RequestView) -> bool:
+            return True
+
+    body_free = [QueryToken("token", SECRET), PathToken(SECRET), BasicAuth("u", SECRET)]
+    signature = StandardWebhooksSignature(b"relay-signing-key-0123456789abcd")
+    assert [reads_body(check) for check in body_free] == [False, False, False]
+    assert (reads_body(signature), reads_body(Custom())) == (True, True)
+    assert reads_body(as_authenticator(body_free)) is False
+    assert reads_body(AnyOf(*body_free, signature)) is True
