@@ -313,6 +313,12 @@ def shape_error(call: Call, exc: StructureError) -> InvalidResponseError:
     )
 
 
+def _server(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, without credentials: which server answered."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
 def status_error(
     call: Call,
     status: int,
@@ -326,7 +332,11 @@ def status_error(
         data: Any = json.loads(text) if text.strip() else None
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack allows
         data = None
-    where = f" at {call.url}" if status == 404 else ""  # which URL was not found
+    where = ""
+    if status == 404:  # which URL was not found
+        where = f" at {call.url}"
+    elif status == 401:  # which server refused the credentials (the sandbox, production?)
+        where = f" by {_server(call.url)}"
     message = f"{call.name} -> {status}{where}: {_summary(text, data)}"
     cls = status_error_class(status)
     kwargs: dict[str, Any] = {

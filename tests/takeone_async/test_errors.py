@@ -74,7 +74,8 @@ async def test_each_status_raises_its_error_class_with_what_the_server_said(
     assert type(error) is cls
     assert isinstance(error, APIStatusError)
     assert isinstance(error, TakeOneError)
-    where = f" at {PUBLISH}" if status == 404 else ""  # a 404 names the URL not found
+    # a 404 names the URL not found, a 401 the server that refused the credentials
+    where = {404: f" at {PUBLISH}", 401: " by https://api.takeone.video"}.get(status, "")
     assert str(error) == f"POST /api/v1/projects/{{id}}/publish -> {status}{where}: {DETAIL}"
     assert (error.status, error.method, error.url) == (status, "POST", PUBLISH)
     assert error.body == f'{{"detail": "{DETAIL}"}}'
