@@ -16,7 +16,7 @@ import warnings
 from takeone_async import __version__
 from takeone_async.cli import name_clash
 
-from ._json import delivery_key
+from ._delivery_key import delivery_key
 from .auth import (
     AnyOf,
     Authenticator,

@@ -1,4 +1,4 @@
-"""Delivery bodies as JSON: one decode, and the canonical form behind ``delivery_key``.
+"""Delivery bodies as JSON: one decode, the same in every process.
 
 The decode is orjson's ``loads`` when ``takeone-async[speedups]`` is installed, else the standard
 library's ``json.loads``, each with its own limits: nesting (orjson stops at 1024 levels,
@@ -10,7 +10,6 @@ last one wins. Every step takes time linear in the body's size.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
@@ -26,12 +25,9 @@ try:
 except ImportError:  # pragma: no cover - orjson is in the dev extra
     _orjson = None
 
-__all__ = ["delivery_key", "loads", "orjson_loads", "stdlib_loads"]
+__all__ = ["UNPAIRED", "loads", "orjson_loads", "stdlib_loads"]
 
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)
-_UNPAIRED = "invalid JSON: a string holds an unpaired surrogate escape (\\ud800-\\udfff)"
+UNPAIRED = "invalid JSON: a string holds an unpaired surrogate escape (\\ud800-\\udfff)"
 
 
 def _refuse(message: str) -> NoReturn:
@@ -85,7 +81,7 @@ def _refuse_unpaired_surrogates(data: Any) -> None:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                _refuse(_UNPAIRED)
+                _refuse(UNPAIRED)
 
 
 def orjson_loads(body: bytes) -> Any:
@@ -99,16 +95,3 @@ def orjson_loads(body: bytes) -> Any:
 
 loads: Callable[[bytes], Any] = orjson_loads if _orjson is not None else stdlib_loads
 """The decode ``parse_event`` uses: orjson's when installed."""
-
-
-def delivery_key(payload: Any) -> str:
-    """Hex SHA-256 of the payload's canonical JSON (keys sorted, no whitespace, UTF-8): the same
-    event re-serialised gives the same key, so it serves as an idempotency key (TakeOne sends
-    no delivery id)."""
-    try:
-        canonical = _CANONICAL.encode(payload).encode("utf-8")
-    except UnicodeEncodeError:
-        _refuse(_UNPAIRED)
-    except RecursionError:  # orjson reads 1024 levels; the encoder stops near 1000
-        _refuse("invalid JSON: nested too deeply for a delivery key")
-    return hashlib.sha256(canonical).hexdigest()

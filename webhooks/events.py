@@ -24,7 +24,7 @@ from takeone_async.models import (
 )
 from takeone_async.models.media import published_stream_url
 
-from ._json import delivery_key as _delivery_key
+from ._delivery_key import delivery_key as _delivery_key
 
 __all__ = [
     "EVENT_TYPES",
