@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.http import HttpProcessingError
+from aiohttp.http_exceptions import PayloadEncodingError
 from aiohttp.log import access_logger, server_logger, web_logger
 
 from ._redact import LogRedactor
@@ -50,8 +51,30 @@ class _Redaction(logging.Filter):
         )
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and _broken_body(record):
+            _as_one_warning(record)
         self.rules.redact(record)
         return True
+
+
+def _broken_body(record: logging.LogRecord) -> bool:
+    """Whether ``record`` is aiohttp failing to drain a body whose ``Content-Encoding`` does not
+    decode, after the route answered it: the sender's fault, not the server's."""
+    exc = record.exc_info[1] if record.exc_info else None
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, PayloadEncodingError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _as_one_warning(record: logging.LogRecord) -> None:
+    """The record as one WARNING line without a traceback (aiohttp logs it as an ERROR)."""
+    record.levelno, record.levelname = logging.WARNING, "WARNING"
+    record.msg = "a request body did not decode (corrupt Content-Encoding); connection closed"
+    record.args, record.exc_info, record.exc_text = (), None, None
 
 
 _REDACTION = web.AppKey("webhooks_log_redaction", _Redaction)
