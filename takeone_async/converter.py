@@ -294,13 +294,13 @@ def _structure_model(tp: Any, converter: cattrs.Converter) -> Hook:
     general = make_dict_structure_fn(cl, converter, **overrides)
     known = frozenset(field.name for field in fields if field.name != "extra")
     size, keeps_extra = len(known), "extra" in overrides
-    exact = general
+    exact = None
     if _positional(cl, fields, converter):
         every_one = [field.evolve(default=attrs.NOTHING) for field in fields[:size]]
         exact = make_dict_structure_fn_from_attrs(every_one, cl, converter, **overrides)
 
     def structure_model(value: Any, _: Any) -> Any:
-        if value.__class__ is dict and len(value) == size:
+        if exact is not None and value.__class__ is dict and len(value) == size:
             try:
                 return exact(value, cl)
             except KeyError:  # one of our keys is missing, an unknown key in its place

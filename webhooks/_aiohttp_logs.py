@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.http import HttpProcessingError
-from aiohttp.http_exceptions import PayloadEncodingError
+from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.log import access_logger, server_logger, web_logger
 
 from ._redact import LogRedactor
@@ -51,7 +51,7 @@ class _Redaction(logging.Filter):
         )
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.ERROR and _broken_body(record):
+        if record.msg == "Unhandled exception" and _broken_body(record):
             _as_one_warning(record)
         self.rules.redact(record)
         return True
@@ -59,11 +59,12 @@ class _Redaction(logging.Filter):
 
 def _broken_body(record: logging.LogRecord) -> bool:
     """Whether ``record`` is aiohttp failing to drain a body whose ``Content-Encoding`` does not
-    decode, after the route answered it: the sender's fault, not the server's."""
+    decode, after the route answered it (aiohttp logs it as "Unhandled exception"): the
+    sender's fault, not the server's. A route's own errors are logged otherwise and stay ERROR."""
     exc = record.exc_info[1] if record.exc_info else None
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, PayloadEncodingError):
+        if isinstance(exc, ContentEncodingError):
             return True
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__

@@ -89,8 +89,8 @@ def add_webhook_route(
     redaction(app).protect(path, authenticator)
     deliver = _deliverer(app, router, inbox, mode)
     challenge = _challenge(authenticator)
-    # A check that needs no body runs before it is read: a refused sender's body is never
-    # read nor decompressed. A signature check needs the body, so it runs after.
+    # A check that needs no body runs before it is read: the route never reads a refused
+    # sender's body (aiohttp may still drain it). A signature check needs the body: it runs after.
     first = authenticator if authenticator is not None and not reads_body(authenticator) else None
     then = None if first is not None else authenticator
 

@@ -82,8 +82,9 @@ class Authenticator(Protocol):
     (False, None) refuses it, and the route answers 401. It runs before the body is parsed.
 
     A check that never looks at the body may say so with a class attribute
-    ``reads_body = False``: the route then runs it before reading the body, so a refused
-    sender's body is never read nor decompressed (see :func:`reads_body`).
+    ``reads_body = False``: the route then runs it before reading the body, and never reads a
+    refused sender's body (see :func:`reads_body`). A subclass of a token or Basic check that
+    also looks at the body sets ``reads_body = True``.
     """
 
     def verify(self, request: RequestView) -> bool: ...

@@ -270,6 +270,34 @@ def test_a_model_of_your_own_keeps_unknown_keys_through_extra_field() -> None:
     assert type(Mine(name="n").extra) is FrozenDict
 
 
+@attrs.frozen
+class _Base:
+    id: str
+    name: str | None = None
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class _Child(_Base):
+    note: str | None = None
+
+
+@attrs.frozen
+class _Counted:
+    id: str
+    name: str | None = None
+    size: int = attrs.field(default=0, init=False)
+    extra: Mapping[str, Any] = extra_field()
+
+
+@pytest.mark.parametrize("cls", [_Child, _Counted])
+def test_an_unknown_key_in_place_of_a_missing_one_lands_in_extra_for_any_model(cls: Any) -> None:
+    """As many keys as the model has fields, one unknown and one missing, on models whose
+    fields cannot be passed by position (a field after ``extra``, an ``init=False`` field)."""
+    model = structure({"id": "1", "name": "n", "bogus": 5}, cls)
+    assert (model.id, model.name, model.extra) == ("1", "n", {"bogus": 5})
+
+
 # ---- error paths ------------------------------------------------------------------------------
 
 

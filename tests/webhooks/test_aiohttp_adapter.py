@@ -272,6 +272,31 @@ async def test_a_body_that_does_not_decompress_gets_400_after_authentication(
     )
 
 
+async def test_another_routes_error_over_a_corrupt_body_stays_an_error(
+    aiohttp_client: Any, router: WebhookRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only aiohttp's drain of an undecodable body becomes a WARNING: a route of the app that
+    fails while handling such a body is still logged as an ERROR."""
+
+    async def upload(request: web.Request) -> web.Response:
+        try:
+            await request.read()
+        except Exception as exc:
+            raise RuntimeError("the upload handler has a bug") from exc
+        return web.Response()
+
+    app = web.Application()
+    add_webhook_route(app, ROUTE, router, auth=QueryToken("token", SECRET))
+    app.router.add_post("/upload", upload)
+    client = await aiohttp_client(app)
+    headers = {"Content-Encoding": "gzip"}
+    async with client.post("/upload", data=CORRUPT["gzip"], headers=headers) as response:
+        assert response.status == 500
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        "Error handling request from 127.0.0.1"
+    ]
+
+
 async def test_a_normal_delivery_is_answered_while_a_hostile_body_is_parsed(
     serve: Serve, router: WebhookRouter, recorder: Recorder
 ) -> None:
