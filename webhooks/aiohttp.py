@@ -184,8 +184,6 @@ def _refusal(
 
 def _is_json(request: web.Request) -> bool:
     """``application/json`` (with parameters or not), or ``application/*+json``."""
-    if request.headers.get("Content-Type") == "application/json":
-        return True  # the usual header, taken as is: parsing it costs about 4 µs a request
     content_type = request.content_type
     return content_type == "application/json" or (
         content_type.startswith("application/") and content_type.endswith("+json")
