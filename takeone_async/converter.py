@@ -212,23 +212,17 @@ def _is_mapping(tp: Any) -> bool:
 
 def _mapping(tp: Any, converter: cattrs.Converter) -> Hook:
     """``Mapping[str, X]`` from a JSON object (whose keys are strings); a null entry is left out.
-
-    The fast pass structures the entries in one comprehension; the detailed pass uses cattrs'
-    own mapping function, which notes the key of an entry that fails.
-    """
+    cattrs' own mapping function structures the rest (and, in detailed mode, notes the key of an
+    entry that fails)."""
     inner, nullable = _split(tp)
-    item_type = typing.get_args(inner)[1]
-    item = converter.get_structure_hook(item_type)
-    noted = mapping_structure_factory(inner, converter) if converter.detailed_validation else None
+    entries = mapping_structure_factory(inner, converter)
 
     def structure_mapping(value: Any, _: Any) -> Any:
         if value.__class__ is not dict:
             if value is None and nullable:
                 return None
             raise _wrong(value, "an object")
-        if noted is not None:
-            return noted({k: v for k, v in value.items() if v is not None}, inner)
-        return {k: item(v, item_type) for k, v in value.items() if v is not None}
+        return entries({k: v for k, v in value.items() if v is not None}, inner)
 
     return structure_mapping
 
