@@ -26,7 +26,6 @@ from .auth import (
     RequestView,
     as_authenticator,
     iter_authenticators,
-    reads_body,
 )
 from .errors import (
     HandlerError,
@@ -37,7 +36,7 @@ from .errors import (
 )
 from .events import WebhookEvent
 from .inbox._errors import InboxError
-from .receiving import authenticate, receive, refusal
+from .receiving import authenticate, checks_by_stage, receive, refusal
 from .router import WebhookRouter
 
 __all__ = ["MAX_BODY_SIZE", "SupportsAppend", "add_webhook_route", "protect_access_log"]
@@ -89,10 +88,7 @@ def add_webhook_route(
     redaction(app).protect(path, authenticator)
     deliver = _deliverer(app, router, inbox, mode)
     challenge = _challenge(authenticator)
-    # A check that needs no body runs before it is read: the route never reads a refused
-    # sender's body (aiohttp may still drain it). A signature check needs the body: it runs after.
-    first = authenticator if authenticator is not None and not reads_body(authenticator) else None
-    then = None if first is not None else authenticator
+    first, then = checks_by_stage(authenticator)  # (aiohttp may still drain a refused body)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         body: bytes | None = b""

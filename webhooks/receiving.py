@@ -7,12 +7,12 @@ with the status its class carries.
 
 from __future__ import annotations
 
-from .auth import Authenticator, RequestView
+from .auth import Authenticator, RequestView, reads_body
 from .errors import HandlerError, WebhookAuthError, WebhookError, WebhookPayloadError
 from .events import WebhookEvent
 from .parsing import parse_event
 
-__all__ = ["authenticate", "receive", "refusal"]
+__all__ = ["authenticate", "checks_by_stage", "receive", "refusal"]
 
 _PHRASES = {401: "unauthorized", 503: "could not store the event"}
 
@@ -35,6 +35,16 @@ def authenticate(request: RequestView, auth: Authenticator | None) -> None:
     """Raise :class:`WebhookAuthError` unless ``auth`` accepts ``request`` (None accepts all)."""
     if auth is not None and auth.verify(request) is not True:
         raise WebhookAuthError("authentication failed")
+
+
+def checks_by_stage(
+    auth: Authenticator | None,
+) -> tuple[Authenticator | None, Authenticator | None]:
+    """``auth`` as (the check to run before the body is read, the check to run with the body):
+    a check that needs no body goes first, so a refused sender's body is never read."""
+    if auth is not None and not reads_body(auth):
+        return auth, None
+    return None, auth
 
 
 def refusal(error: WebhookError) -> tuple[int, str]:
